@@ -1,0 +1,963 @@
+#!/bin/sh
+# shellcheck shell=sh
+#
+# install.sh: install tasker-app, its shell completions and a PATH entry.
+#
+#   curl -sSf https://raw.githubusercontent.com/tasker-systems/tasker-app/main/install.sh | sh
+#   curl -sSf .../install.sh | sh -s -- --version 0.1.0 --prefix "$HOME/.local" -y
+#   sh install.sh --from-source           # inside a checkout: cargo install --path .
+#   sh install.sh --uninstall             # remove exactly what the receipt lists
+#
+# How it keeps its promises:
+# - Every step is a function and `main "$@"` is the last line, so a download that
+#   is cut short defines functions and runs nothing.
+# - Release archives are checked against their .sha256 before anything is written
+#   outside a private temp folder; no hashing tool means no install (unless
+#   --no-verify). The temp folder is the only thing ever removed recursively.
+# - The binary is copied next to its destination under a temp name, then renamed.
+# - A receipt lists every file, folder and shell-startup line it added;
+#   --uninstall removes exactly those.
+# - It prompts only when a terminal can be opened (/dev/tty, so `curl | sh` works)
+#   and never with -y.
+
+set -u
+
+APP=tasker-app
+GITHUB_REPO=tasker-systems/tasker-app
+RC_MARK='# added by the tasker-app installer'
+
+usage() {
+    cat <<EOF
+tasker-app installer
+
+Installs the tasker-app binary into PREFIX/bin, shell completions into your
+user completion folders, and (unless PREFIX/bin is already on PATH) one marked
+line in your shell startup files. A receipt records all of it for --uninstall.
+
+USAGE:
+    sh install.sh [OPTIONS]
+    curl -sSf https://raw.githubusercontent.com/$GITHUB_REPO/main/install.sh | sh -s -- [OPTIONS]
+
+OPTIONS:
+        --prefix DIR          install into DIR/bin (default: ~/.local)
+        --version V           release to install (default: latest)
+        --from-source [PATH]  build with 'cargo install --locked --path PATH'
+                              (default PATH: the checkout holding this script)
+    -y, --yes                 never prompt; accept the defaults
+        --no-modify-path      leave shell startup files alone
+        --no-completions      do not install shell completions
+        --no-verify           allow installing when no sha256 tool exists
+                              (a checksum that can be checked is always checked)
+        --uninstall           remove what the receipt lists and undo the PATH edit
+    -h, --help                print this help
+
+ENVIRONMENT:
+    TASKER_APP_DOWNLOAD_URL   folder holding tasker-app-<V>-<TARGET>.tar.gz, its
+                              .sha256 and LATEST (default: GitHub releases of
+                              $GITHUB_REPO)
+    TASKER_APP_TARGET         target triple to download (default: detected)
+    TASKER_APP_DOWNLOADER     curl or wget (default: the first one found)
+
+Without a terminal (or with -y) the defaults are used and nothing is asked.
+EOF
+}
+
+# ---------------------------------------------------------------- messages
+
+say() {
+    printf 'info: %s\n' "$1" >&2
+}
+
+warn() {
+    printf 'warn: %s\n' "$1" >&2
+}
+
+err() {
+    printf 'error: %s\n' "$1" >&2
+    exit 1
+}
+
+usage_err() {
+    printf 'error: %s\n' "$1" >&2
+    printf 'help: run with --help to see the options\n' >&2
+    exit 2
+}
+
+check_cmd() {
+    command -v "$1" >/dev/null 2>&1
+}
+
+need_cmd() {
+    if ! check_cmd "$1"; then
+        err "this installer needs '$1' (command not found)${2:+; $2}"
+    fi
+}
+
+# Run a command; stop with its name if it fails.
+ensure() {
+    if ! "$@"; then
+        err "command failed: $*"
+    fi
+}
+
+# ---------------------------------------------------------------- arguments
+
+parse_args() {
+    opt_prefix=
+    opt_version=
+    opt_yes=no
+    opt_modify_path=yes
+    opt_completions=yes
+    opt_verify=yes
+    opt_uninstall=no
+    opt_source=no
+    opt_source_path=
+
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --prefix)
+                [ $# -ge 2 ] || usage_err "--prefix needs a folder"
+                opt_prefix=$2
+                shift
+                ;;
+            --prefix=*) opt_prefix=${1#--prefix=} ;;
+            --version)
+                [ $# -ge 2 ] || usage_err "--version needs a value (e.g. 0.1.0)"
+                opt_version=$2
+                shift
+                ;;
+            --version=*) opt_version=${1#--version=} ;;
+            --from-source)
+                opt_source=yes
+                if [ $# -ge 2 ]; then
+                    case $2 in
+                        -*) ;;
+                        *)
+                            opt_source_path=$2
+                            shift
+                            ;;
+                    esac
+                fi
+                ;;
+            --from-source=*)
+                opt_source=yes
+                opt_source_path=${1#--from-source=}
+                ;;
+            -y | --yes) opt_yes=yes ;;
+            --no-modify-path) opt_modify_path=no ;;
+            --no-completions) opt_completions=no ;;
+            --no-verify) opt_verify=no ;;
+            --uninstall) opt_uninstall=yes ;;
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            *) usage_err "unknown option '$1'" ;;
+        esac
+        shift
+    done
+
+    if [ "$opt_source" = yes ] && [ -n "$opt_version" ]; then
+        usage_err "--version picks a release; it cannot be combined with --from-source"
+    fi
+    if [ "$opt_uninstall" = yes ] && [ "$opt_source" = yes ]; then
+        usage_err "--uninstall cannot be combined with --from-source"
+    fi
+    if [ -n "$opt_version" ]; then
+        opt_version=${opt_version#v}
+        case $opt_version in
+            '' | *[!0-9A-Za-z.+-]*) usage_err "--version '$opt_version' is not a version (e.g. 0.1.0)" ;;
+        esac
+    fi
+}
+
+# ---------------------------------------------------------------- locations
+
+no_newline() { # VALUE WHAT
+    case $1 in
+        *'
+'*) err "$2 contains a newline; refusing to use it" ;;
+    esac
+}
+
+set_locations() {
+    [ -n "${HOME:-}" ] || err "HOME is not set"
+    no_newline "$HOME" "HOME"
+
+    prefix=${opt_prefix:-$HOME/.local}
+    case $prefix in
+        /*) ;;
+        *) prefix=$(pwd)/$prefix ;;
+    esac
+    prefix=${prefix%/}
+    no_newline "$prefix" "--prefix"
+    bindir=$prefix/bin
+    bin_path=$bindir/$APP
+
+    data_home=${XDG_DATA_HOME:-$HOME/.local/share}
+    config_home=${XDG_CONFIG_HOME:-$HOME/.config}
+    receipt_dir=$data_home/$APP
+    receipt=$receipt_dir/receipt
+}
+
+# ---------------------------------------------------------------- temp folder
+
+cleanup() {
+    if [ -n "${tmp_bin:-}" ] && [ -f "$tmp_bin" ]; then
+        rm -f "$tmp_bin"
+    fi
+    # Only the folder mktemp made for us is ever removed recursively.
+    if [ -n "${tmpdir:-}" ] && [ -d "$tmpdir" ]; then
+        rm -rf "$tmpdir"
+    fi
+}
+
+make_tmpdir() {
+    tmp_bin=
+    tmpdir=$(mktemp -d 2>/dev/null || mktemp -d -t tasker-app.XXXXXXXX) ||
+        err "could not create a temp folder (is TMPDIR writable?)"
+    if [ -z "$tmpdir" ] || [ ! -d "$tmpdir" ]; then
+        err "mktemp did not create a folder"
+    fi
+    trap cleanup EXIT
+    trap 'cleanup; exit 130' INT
+    trap 'cleanup; exit 143' TERM HUP
+}
+
+# ---------------------------------------------------------------- prompting
+
+# A terminal is usable when /dev/tty opens (it does not without a controlling
+# terminal, e.g. in CI or under setsid).
+can_prompt() {
+    [ "$opt_yes" = no ] || return 1
+    (: </dev/tty) 2>/dev/null
+}
+
+# ask QUESTION DEFAULT(y|n): true for yes. Reads /dev/tty, so piped installs work.
+ask() {
+    if [ "$2" = y ]; then _ask_hint='[Y/n]'; else _ask_hint='[y/N]'; fi
+    printf '%s %s ' "$1" "$_ask_hint" >/dev/tty
+    if ! IFS= read -r _ask_reply </dev/tty; then
+        printf '\n' >/dev/tty
+        err "no answer; nothing was changed"
+    fi
+    case ${_ask_reply:-$2} in
+        y | Y | yes | YES | Yes) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# ---------------------------------------------------------------- lists
+
+# Newline-separated lists of paths (paths never contain newlines: checked).
+list_has() { # LIST ITEM
+    case "
+$1
+" in
+        *"
+$2
+"*) return 0 ;;
+    esac
+    return 1
+}
+
+list_add() { # LIST ITEM -> prints new list
+    if [ -z "$1" ]; then
+        printf '%s' "$2"
+    elif list_has "$1" "$2"; then
+        printf '%s' "$1"
+    else
+        printf '%s\n%s' "$1" "$2"
+    fi
+}
+
+# ---------------------------------------------------------------- receipt
+
+# Receipt lines: version=, source=, prefix=, file=PATH, dir=PATH (folders we
+# created, parents first), rc=KIND:HOW:PATH (KIND sh|fish; HOW created|appended|
+# appended-nl, the last meaning we added a newline before our line).
+read_receipt() {
+    old_version=
+    old_prefix=
+    old_files=
+    old_dirs=
+    old_rcs=
+    [ -f "$receipt" ] || return 1
+    while IFS= read -r _rr_line || [ -n "$_rr_line" ]; do
+        case $_rr_line in
+            version=*) old_version=${_rr_line#version=} ;;
+            prefix=*) old_prefix=${_rr_line#prefix=} ;;
+            file=*) old_files=$(list_add "$old_files" "${_rr_line#file=}") ;;
+            dir=*) old_dirs=$(list_add "$old_dirs" "${_rr_line#dir=}") ;;
+            rc=*) old_rcs=$(list_add "$old_rcs" "${_rr_line#rc=}") ;;
+        esac
+    done <"$receipt"
+    return 0
+}
+
+# The receipt is rewritten after every step, so a failure part-way still leaves
+# an accurate list for --uninstall.
+write_receipt() {
+    ensure_dir "$receipt_dir"
+    _wr_tmp=$receipt_dir/.receipt.tmp.$$
+    {
+        printf '# tasker-app install receipt: written by install.sh, read by install.sh --uninstall\n'
+        printf 'version=%s\n' "$version"
+        printf 'source=%s\n' "$install_source"
+        printf 'prefix=%s\n' "$prefix"
+        print_list file "$new_files"
+        print_list dir "$new_dirs"
+        print_list rc "$new_rcs"
+    } >"$_wr_tmp" || err "could not write the receipt in $receipt_dir"
+    ensure mv -f "$_wr_tmp" "$receipt"
+}
+
+print_list() { # KEY LIST
+    [ -n "$2" ] || return 0
+    printf '%s\n' "$2" | while IFS= read -r _pl_item; do
+        printf '%s=%s\n' "$1" "$_pl_item"
+    done
+}
+
+# mkdir -p that remembers which folders it created, so --uninstall can remove
+# them again (only if empty) and never a folder that was already there.
+ensure_dir() {
+    [ -d "$1" ] && return 0
+    _ed_missing=
+    _ed_dir=$1
+    while [ ! -d "$_ed_dir" ]; do
+        _ed_missing="$_ed_dir
+$_ed_missing"
+        _ed_dir=$(dirname -- "$_ed_dir")
+    done
+    ensure mkdir -p -- "$1"
+    while IFS= read -r _ed_item; do
+        [ -n "$_ed_item" ] && new_dirs=$(list_add "$new_dirs" "$_ed_item")
+    done <<EOF
+$_ed_missing
+EOF
+}
+
+# Start from the previous receipt (same prefix only): its folders and files stay
+# ours as long as they exist.
+load_previous_install() {
+    new_files=
+    new_dirs=
+    new_rcs=
+    if ! read_receipt; then
+        return 0
+    fi
+    if [ -n "$old_prefix" ] && [ "$old_prefix" != "$prefix" ]; then
+        err "tasker-app is already installed in $old_prefix (receipt: $receipt).
+help: run 'sh install.sh --uninstall' first, or pass --prefix $old_prefix"
+    fi
+    say "updating the existing install (receipt: $receipt, version ${old_version:-unknown})"
+    if [ -n "$old_dirs" ]; then
+        while IFS= read -r _lp_d; do
+            [ -d "$_lp_d" ] && new_dirs=$(list_add "$new_dirs" "$_lp_d")
+        done <<EOF
+$old_dirs
+EOF
+    fi
+    if [ -n "$old_files" ]; then
+        while IFS= read -r _lp_f; do
+            [ -f "$_lp_f" ] && new_files=$(list_add "$new_files" "$_lp_f")
+        done <<EOF
+$old_files
+EOF
+    fi
+}
+
+# ---------------------------------------------------------------- downloading
+
+pick_downloader() {
+    downloader=${TASKER_APP_DOWNLOADER:-}
+    case $downloader in
+        curl | wget) need_cmd "$downloader" ;;
+        '')
+            if check_cmd curl; then
+                downloader=curl
+            elif check_cmd wget; then
+                downloader=wget
+            else
+                err "this installer needs curl or wget to download tasker-app.
+help: install one of them, or build from a checkout with 'sh install.sh --from-source'"
+            fi
+            ;;
+        *) usage_err "TASKER_APP_DOWNLOADER must be curl or wget, not '$downloader'" ;;
+    esac
+}
+
+download() { # URL FILE
+    case $downloader in
+        curl)
+            case $1 in
+                https://*) curl --proto '=https' --tlsv1.2 --fail --silent --show-error \
+                    --location --retry 3 --connect-timeout 30 --output "$2" "$1" ;;
+                *) curl --fail --silent --show-error --location --retry 3 \
+                    --connect-timeout 30 --output "$2" "$1" ;;
+            esac
+            ;;
+        wget)
+            case $1 in
+                https://*)
+                    if wget --help 2>&1 | grep -q -- --https-only; then
+                        wget --https-only --quiet --tries=3 --timeout=30 --output-document="$2" "$1"
+                    else
+                        wget -q -O "$2" "$1"
+                    fi
+                    ;;
+                *) wget -q -O "$2" "$1" ;;
+            esac
+            ;;
+    esac
+}
+
+detect_target() {
+    if [ -n "${TASKER_APP_TARGET:-}" ]; then
+        target=$TASKER_APP_TARGET
+        return 0
+    fi
+    _dt_os=$(uname -s)
+    _dt_arch=$(uname -m)
+    case $_dt_arch in
+        x86_64 | amd64) _dt_arch=x86_64 ;;
+        aarch64 | arm64) _dt_arch=aarch64 ;;
+        *) err "no release build for CPU '$_dt_arch'.
+help: build it instead: sh install.sh --from-source (needs Rust, https://rustup.rs)" ;;
+    esac
+    case $_dt_os in
+        Linux)
+            if ldd --version 2>&1 | grep -qi musl; then
+                target=$_dt_arch-unknown-linux-musl
+            else
+                target=$_dt_arch-unknown-linux-gnu
+            fi
+            ;;
+        Darwin)
+            # An x86_64 shell under Rosetta on Apple silicon still wants arm64.
+            if [ "$_dt_arch" = x86_64 ] &&
+                [ "$(sysctl -n sysctl.proc_translated 2>/dev/null)" = 1 ]; then
+                _dt_arch=aarch64
+            fi
+            target=$_dt_arch-apple-darwin
+            ;;
+        *) err "no release build for '$_dt_os'.
+help: build it instead: sh install.sh --from-source (needs Rust, https://rustup.rs)" ;;
+    esac
+}
+
+base_url_for() { # VERSION
+    if [ -n "${TASKER_APP_DOWNLOAD_URL:-}" ]; then
+        printf '%s' "${TASKER_APP_DOWNLOAD_URL%/}"
+    else
+        printf 'https://github.com/%s/releases/download/v%s' "$GITHUB_REPO" "$1"
+    fi
+}
+
+resolve_version() {
+    if [ -n "$opt_version" ]; then
+        version=$opt_version
+        return 0
+    fi
+    _rv_file=$tmpdir/latest
+    if [ -n "${TASKER_APP_DOWNLOAD_URL:-}" ]; then
+        _rv_url=${TASKER_APP_DOWNLOAD_URL%/}/LATEST
+        download "$_rv_url" "$_rv_file" ||
+            err "could not read the latest version from $_rv_url.
+help: pass --version V"
+        version=$(sed -n 1p "$_rv_file" | tr -d ' \t\r')
+    else
+        _rv_url=https://api.github.com/repos/$GITHUB_REPO/releases/latest
+        download "$_rv_url" "$_rv_file" ||
+            err "could not ask GitHub for the latest release ($_rv_url).
+help: pass --version V, or build from a checkout with --from-source"
+        version=$(sed -n 's/.*"tag_name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$_rv_file" | sed -n 1p)
+    fi
+    version=${version#v}
+    case $version in
+        '' | *[!0-9A-Za-z.+-]*) err "could not understand the latest version found at $_rv_url" ;;
+    esac
+}
+
+# Prints the sha256 of FILE in lowercase hex, using whichever tool exists.
+sha256_of() {
+    case $hash_tool in
+        sha256sum) _sh_out=$(sha256sum <"$1") || return 1 ;;
+        shasum) _sh_out=$(shasum -a 256 <"$1") || return 1 ;;
+        openssl) _sh_out=$(openssl dgst -sha256 <"$1") || return 1 ;;
+        *) return 1 ;;
+    esac
+    case $hash_tool in
+        openssl) _sh_out=${_sh_out##* } ;;
+        *) _sh_out=${_sh_out%% *} ;;
+    esac
+    printf '%s' "$_sh_out" | tr 'ABCDEF' 'abcdef'
+}
+
+pick_hash_tool() {
+    hash_tool=
+    if check_cmd sha256sum; then
+        hash_tool=sha256sum
+    elif check_cmd shasum && shasum -a 256 </dev/null >/dev/null 2>&1; then
+        hash_tool=shasum
+    elif check_cmd openssl && openssl dgst -sha256 </dev/null >/dev/null 2>&1; then
+        hash_tool=openssl
+    fi
+    if [ -z "$hash_tool" ] && [ "$opt_verify" = yes ]; then
+        err "no sha256 tool found (sha256sum, shasum or openssl), so the download cannot be verified; nothing was installed.
+help: install one of them (e.g. coreutils), or re-run with --no-verify to install without checking"
+    fi
+}
+
+fetch_release() {
+    _fr_base=$(base_url_for "$version")
+    _fr_asset=$APP-$version-$target.tar.gz
+    _fr_url=$_fr_base/$_fr_asset
+    install_source="release $_fr_url"
+    say "downloading $_fr_url"
+    download "$_fr_url" "$tmpdir/$_fr_asset" ||
+        err "could not download $_fr_url.
+help: check that release $version exists for $target; or build it with --from-source"
+
+    if [ -n "$hash_tool" ]; then
+        download "$_fr_url.sha256" "$tmpdir/$_fr_asset.sha256" ||
+            err "could not download the checksum $_fr_url.sha256; nothing was installed"
+        _fr_line=$(sed -n 1p "$tmpdir/$_fr_asset.sha256")
+        _fr_expected=$(printf '%s' "${_fr_line%% *}" | tr 'ABCDEF' 'abcdef')
+        case $_fr_expected in
+            *[!0-9a-f]* | '') err "$_fr_url.sha256 does not hold a sha256; nothing was installed" ;;
+        esac
+        [ ${#_fr_expected} -eq 64 ] || err "$_fr_url.sha256 does not hold a sha256; nothing was installed"
+        _fr_actual=$(sha256_of "$tmpdir/$_fr_asset") || err "$hash_tool failed on the download"
+        if [ "$_fr_actual" != "$_fr_expected" ]; then
+            err "checksum mismatch for $_fr_asset: expected $_fr_expected, got $_fr_actual. The download is corrupt or was tampered with; nothing was installed."
+        fi
+        say "checksum verified ($hash_tool): $_fr_actual"
+    else
+        warn "NOT verifying $_fr_asset: no sha256 tool found and --no-verify was given"
+    fi
+
+    ensure mkdir "$tmpdir/unpacked"
+    tar -xzf "$tmpdir/$_fr_asset" -C "$tmpdir/unpacked" ||
+        err "could not unpack $_fr_asset (is it a .tar.gz?); nothing was installed"
+    for _fr_candidate in \
+        "$tmpdir/unpacked/$APP-$version-$target/$APP" \
+        "$tmpdir/unpacked/$APP"; do
+        if [ -f "$_fr_candidate" ]; then
+            staged_bin=$_fr_candidate
+            return 0
+        fi
+    done
+    err "$_fr_asset has no $APP binary inside; nothing was installed"
+}
+
+# ---------------------------------------------------------------- from source
+
+resolve_source_dir() {
+    if [ -n "$opt_source_path" ]; then
+        source_dir=$opt_source_path
+    else
+        # Run from a file ($0 is that file) rather than piped into sh.
+        _rs_dir=
+        if [ -f "$0" ]; then
+            _rs_dir=$(cd -- "$(dirname -- "$0")" && pwd) || _rs_dir=
+        fi
+        if [ -z "$_rs_dir" ] || ! grep -q "^name = \"$APP\"" "$_rs_dir/Cargo.toml" 2>/dev/null; then
+            usage_err "--from-source needs the path of a tasker-app checkout when install.sh is not run from one.
+help: git clone https://github.com/$GITHUB_REPO && sh tasker-app/install.sh --from-source"
+        fi
+        source_dir=$_rs_dir
+    fi
+    [ -d "$source_dir" ] || err "--from-source: no folder at $source_dir"
+    source_dir=$(cd -- "$source_dir" && pwd) || err "--from-source: cannot enter $source_dir"
+    no_newline "$source_dir" "--from-source path"
+    [ -f "$source_dir/Cargo.toml" ] ||
+        err "--from-source: $source_dir has no Cargo.toml (expected a tasker-app checkout)"
+}
+
+build_from_source() {
+    need_cmd cargo "install Rust with https://rustup.rs, then re-run"
+    # cargo installs into a private root; we then place the binary ourselves, so
+    # PREFIX gets no .crates.toml and the receipt covers everything. Reusing the
+    # checkout's target/ makes a re-install incremental.
+    if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+        set --
+    else
+        set -- --target-dir "$source_dir/target"
+    fi
+    say "building with: cargo install --locked --path $source_dir $*"
+    cargo install --locked --path "$source_dir" --root "$tmpdir/root" "$@" ||
+        err "cargo install failed (see above); nothing was installed"
+    staged_bin=$tmpdir/root/bin/$APP
+    [ -f "$staged_bin" ] || err "cargo install did not produce $APP"
+}
+
+# ---------------------------------------------------------------- installing
+
+check_binary_runs() {
+    _cb_out=$("$staged_bin" --version 2>&1) ||
+        err "the $APP binary does not run on this machine: $_cb_out
+help: build it instead with --from-source"
+    if [ "$opt_source" = yes ]; then
+        # "tasker-app 0.1.0" -> 0.1.0
+        version=${_cb_out##* }
+    fi
+}
+
+# Copy beside the destination under a temp name, then rename over it.
+install_binary() {
+    ensure_dir "$bindir"
+    if [ -e "$bin_path" ] && ! list_has "$new_files" "$bin_path"; then
+        warn "replacing $bin_path (it was not installed by this installer)"
+    fi
+    tmp_bin=$bindir/.$APP.tmp.$$
+    ensure cp -- "$staged_bin" "$tmp_bin"
+    ensure chmod 755 "$tmp_bin"
+    ensure mv -f -- "$tmp_bin" "$bin_path"
+    tmp_bin=
+    new_files=$(list_add "$new_files" "$bin_path")
+    write_receipt
+    say "installed $bin_path ($APP $version)"
+}
+
+# Which shells get completions: those installed or configured here.
+completion_shells() {
+    _cs=
+    if check_cmd bash || [ -f "$HOME/.bashrc" ]; then _cs="$_cs bash"; fi
+    if check_cmd zsh || [ -f "$HOME/.zshrc" ]; then _cs="$_cs zsh"; fi
+    if check_cmd fish || [ -d "$config_home/fish" ]; then _cs="$_cs fish"; fi
+    printf '%s' "${_cs# }"
+}
+
+completion_path() { # SHELL
+    case $1 in
+        bash) printf '%s' "$data_home/bash-completion/completions/$APP" ;;
+        zsh)
+            if [ -d "$HOME/.zfunc" ]; then
+                printf '%s' "$HOME/.zfunc/_$APP"
+            else
+                printf '%s' "$data_home/zsh/site-functions/_$APP"
+            fi
+            ;;
+        fish) printf '%s' "$config_home/fish/completions/$APP.fish" ;;
+    esac
+}
+
+install_completions() {
+    [ "$opt_completions" = yes ] || return 0
+    for _ic_shell in $(completion_shells); do
+        _ic_path=$(completion_path "$_ic_shell")
+        _ic_dir=$(dirname -- "$_ic_path")
+        _ic_tmp=$tmpdir/completion.$_ic_shell
+        if ! "$bin_path" completions "$_ic_shell" >"$_ic_tmp" 2>"$tmpdir/completion.err" ||
+            [ ! -s "$_ic_tmp" ]; then
+            warn "'$APP completions $_ic_shell' failed; skipping $_ic_shell completions"
+            continue
+        fi
+        ensure_dir "$_ic_dir"
+        ensure cp -- "$_ic_tmp" "$_ic_dir/.$APP.completion.tmp.$$"
+        ensure mv -f -- "$_ic_dir/.$APP.completion.tmp.$$" "$_ic_path"
+        new_files=$(list_add "$new_files" "$_ic_path")
+        write_receipt
+        say "installed $_ic_shell completions: $_ic_path"
+        if [ "$_ic_shell" = zsh ] && ! grep -qF "$_ic_dir" "$HOME/.zshrc" 2>/dev/null; then
+            say "zsh: to load them, add this line to ~/.zshrc before 'compinit': fpath+=($_ic_dir)"
+        fi
+    done
+}
+
+# ---------------------------------------------------------------- PATH
+
+# Quote for sh: 'it'\''s'
+sh_quote() {
+    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# Quote for fish: 'it\'s' (and \\ for backslashes)
+fish_quote() {
+    printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
+}
+
+# shellcheck disable=SC2016 # $PATH is meant to expand later, in the user's shell
+rc_line() { # KIND
+    case $1 in
+        sh)
+            _rl_q=$(sh_quote "$bindir")
+            printf 'case ":${PATH}:" in *:%s:*) ;; *) export PATH=%s:"$PATH" ;; esac %s' \
+                "$_rl_q" "$_rl_q" "$RC_MARK"
+            ;;
+        fish)
+            _rl_q=$(fish_quote "$bindir")
+            printf 'contains -- %s $PATH; or set -gx PATH %s $PATH %s' "$_rl_q" "$_rl_q" "$RC_MARK"
+            ;;
+    esac
+}
+
+# Startup files to edit, as KIND:PATH lines.
+rc_candidates() {
+    _rc_login=no
+    for _rc_f in .profile .bash_profile .bash_login; do
+        if [ -f "$HOME/$_rc_f" ]; then
+            printf 'sh:%s\n' "$HOME/$_rc_f"
+            _rc_login=yes
+        fi
+    done
+    # Nothing for login shells yet: ~/.profile is the portable one to create.
+    [ "$_rc_login" = yes ] || printf 'sh:%s\n' "$HOME/.profile"
+    for _rc_f in .bashrc .zshrc; do
+        [ -f "$HOME/$_rc_f" ] && printf 'sh:%s\n' "$HOME/$_rc_f"
+    done
+    if [ -d "$config_home/fish" ]; then
+        printf 'fish:%s\n' "$config_home/fish/conf.d/$APP.fish"
+    fi
+}
+
+on_path() {
+    case ":${PATH:-}:" in
+        *":$bindir:"* | *":$bindir/:"*) return 0 ;;
+    esac
+    return 1
+}
+
+# HOW a file got our line, as remembered by the previous receipt (or empty).
+old_rc_how() { # PATH
+    [ -n "$old_rcs" ] || return 0
+    while IFS= read -r _or_entry; do
+        _or_rest=${_or_entry#*:}
+        if [ "${_or_rest#*:}" = "$1" ]; then
+            printf '%s' "${_or_rest%%:*}"
+            return 0
+        fi
+    done <<EOF
+$old_rcs
+EOF
+}
+
+# Our lines already present (from an earlier run) are kept in the receipt; new
+# ones are appended only when PREFIX/bin is not on PATH yet.
+modify_path() {
+    _mp_wanted=$1
+    _mp_list=$(rc_candidates)
+    # Also look again at files an earlier run edited.
+    if [ -n "$old_rcs" ]; then
+        while IFS= read -r _mp_entry; do
+            _mp_list=$(list_add "$_mp_list" "${_mp_entry%%:*}:${_mp_entry#*:*:}")
+        done <<EOF
+$old_rcs
+EOF
+    fi
+    while IFS= read -r _mp_entry; do
+        [ -n "$_mp_entry" ] || continue
+        _mp_kind=${_mp_entry%%:*}
+        _mp_file=${_mp_entry#*:}
+        _mp_line=$(rc_line "$_mp_kind")
+        if [ -f "$_mp_file" ] && grep -qxF -- "$_mp_line" "$_mp_file"; then
+            _mp_how=$(old_rc_how "$_mp_file")
+            new_rcs=$(list_add "$new_rcs" "$_mp_kind:${_mp_how:-appended}:$_mp_file")
+            continue
+        fi
+        [ "$_mp_wanted" = yes ] || continue
+        if [ -f "$_mp_file" ]; then
+            _mp_how=appended
+            if [ -s "$_mp_file" ] && [ "$(tail -c 1 -- "$_mp_file")" != "" ]; then
+                _mp_how=appended-nl
+                printf '\n' >>"$_mp_file" || err "could not write to $_mp_file"
+            fi
+        else
+            _mp_how=created
+            ensure_dir "$(dirname -- "$_mp_file")"
+        fi
+        printf '%s\n' "$_mp_line" >>"$_mp_file" || err "could not write to $_mp_file"
+        new_rcs=$(list_add "$new_rcs" "$_mp_kind:$_mp_how:$_mp_file")
+        write_receipt
+        say "added $bindir to PATH in $_mp_file"
+    done <<EOF
+$_mp_list
+EOF
+    write_receipt
+}
+
+# Remove exactly our line from FILE, keeping the file itself (and any symlink)
+# in place; delete the file only if we created it and it is now empty.
+remove_rc_line() { # KIND HOW FILE
+    [ -f "$3" ] || return 0
+    _rr_line=$(rc_line "$1")
+    if ! grep -qxF -- "$_rr_line" "$3"; then
+        warn "$3 no longer has the line this installer added; leaving it as it is"
+        return 0
+    fi
+    _rr_tmp=$tmpdir/rc.tmp
+    grep -vxF -- "$_rr_line" "$3" >"$_rr_tmp"
+    if [ "$2" = appended-nl ]; then
+        # Restore the missing final newline the file had before.
+        printf '%s' "$(cat "$_rr_tmp")" >"$_rr_tmp.2" && mv -f "$_rr_tmp.2" "$_rr_tmp"
+    fi
+    cat "$_rr_tmp" >"$3" || err "could not rewrite $3"
+    if [ "$2" = created ] && [ ! -s "$3" ]; then
+        rm -f -- "$3"
+    fi
+    say "removed the PATH line from $3"
+}
+
+# ---------------------------------------------------------------- the plan
+
+show_plan() {
+    say "this will install $APP:"
+    if [ "$opt_source" = yes ]; then
+        printf '    from:         source %s (cargo install --locked)\n' "$source_dir" >&2
+    else
+        printf '    from:         release %s for %s\n' "$version" "$target" >&2
+        printf '                  %s\n' "$(base_url_for "$version")" >&2
+    fi
+    printf '    binary:       %s\n' "$bin_path" >&2
+    if [ "$opt_completions" = yes ]; then
+        printf '    completions:  %s\n' "$(completion_shells)" >&2
+    fi
+    if [ "$opt_modify_path" = no ]; then
+        printf '    PATH:         not changed (--no-modify-path)\n' >&2
+    elif on_path; then
+        printf '    PATH:         %s is already on PATH\n' "$bindir" >&2
+    else
+        printf '    PATH:         add %s in:' "$bindir" >&2
+        rc_candidates | while IFS= read -r _sp_e; do
+            printf ' %s' "${_sp_e#*:}" >&2
+        done
+        printf '\n' >&2
+    fi
+    printf '    receipt:      %s\n' "$receipt" >&2
+}
+
+confirm_install() {
+    path_change=$opt_modify_path
+    on_path && path_change=no
+    show_plan
+    if can_prompt; then
+        ask "Proceed?" y || err "cancelled; nothing was changed"
+        if [ "$path_change" = yes ]; then
+            ask "Add $bindir to PATH in your shell startup files?" y || path_change=no
+        fi
+    elif [ "$opt_yes" = no ]; then
+        say "no terminal to ask on; going ahead with the defaults (as with -y)"
+    fi
+}
+
+finish_message() {
+    say "done: $APP $version is installed"
+    if ! on_path; then
+        say "to use it in this shell now, run:  export PATH=\"$bindir:\$PATH\""
+        if [ "$path_change" = no ]; then
+            say "(your shell startup files were not changed)"
+        else
+            say "(new shells get it from your startup files)"
+        fi
+    fi
+}
+
+# ---------------------------------------------------------------- uninstall
+
+removable_name() { # PATH: only files this installer could have made
+    case ${1##*/} in
+        "$APP" | "_$APP" | "$APP.fish") return 0 ;;
+    esac
+    return 1
+}
+
+do_uninstall() {
+    if ! read_receipt; then
+        err "no receipt at $receipt, so there is nothing this installer can remove.
+help: if you installed with cargo, use 'cargo uninstall $APP'"
+    fi
+    if [ -n "$opt_prefix" ] && [ "$old_prefix" != "$prefix" ]; then
+        err "the receipt is for $old_prefix, not $prefix; nothing was removed"
+    fi
+    prefix=$old_prefix
+    bindir=$prefix/bin
+    say "this will remove $APP ${old_version:-} installed in $old_prefix:"
+    if [ -n "$old_files" ]; then
+        printf '%s\n' "$old_files" | sed 's/^/    remove:   /' >&2
+    fi
+    if [ -n "$old_rcs" ]; then
+        printf '%s\n' "$old_rcs" | sed 's/^[^:]*:[^:]*:/    PATH line from: /' >&2
+    fi
+    printf '    receipt:  %s\n' "$receipt" >&2
+    if can_prompt; then
+        ask "Proceed?" y || err "cancelled; nothing was changed"
+    fi
+
+    make_tmpdir
+    if [ -n "$old_rcs" ]; then
+        while IFS= read -r _du_entry; do
+            _du_kind=${_du_entry%%:*}
+            _du_rest=${_du_entry#*:}
+            remove_rc_line "$_du_kind" "${_du_rest%%:*}" "${_du_rest#*:}"
+        done <<EOF
+$old_rcs
+EOF
+    fi
+    if [ -n "$old_files" ]; then
+        while IFS= read -r _du_file; do
+            if ! removable_name "$_du_file"; then
+                warn "the receipt lists $_du_file, which this installer never creates; leaving it"
+            elif [ -f "$_du_file" ] || [ -L "$_du_file" ]; then
+                rm -f -- "$_du_file" && say "removed $_du_file"
+            fi
+        done <<EOF
+$old_files
+EOF
+    fi
+    rm -f -- "$receipt"
+    # Folders we created, deepest first, only if they are empty now.
+    if [ -n "$old_dirs" ]; then
+        printf '%s\n' "$old_dirs" | sed -n '1!G;h;$p' | while IFS= read -r _du_dir; do
+            [ -d "$_du_dir" ] && rmdir -- "$_du_dir" 2>/dev/null
+        done
+    fi
+    say "$APP is uninstalled"
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+    parse_args "$@"
+    set_locations
+
+    for _m_cmd in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat; do
+        need_cmd "$_m_cmd"
+    done
+
+    if [ "$opt_uninstall" = yes ]; then
+        do_uninstall
+        return 0
+    fi
+
+    make_tmpdir
+    load_previous_install
+    if [ "$opt_source" = yes ]; then
+        resolve_source_dir
+        install_source="source $source_dir"
+        version=unknown
+    else
+        need_cmd tar
+        pick_downloader
+        pick_hash_tool
+        detect_target
+        resolve_version
+    fi
+
+    confirm_install
+
+    if [ "$opt_source" = yes ]; then
+        build_from_source
+    else
+        fetch_release
+    fi
+    check_binary_runs
+
+    install_binary
+    install_completions
+    modify_path "$path_change"
+    finish_message
+}
+
+main "$@"
