@@ -1,0 +1,55 @@
+//! `APP orchestration`: the engine's orchestration core and its REST API
+//! (`/health`, `/metrics`, `/v1/tasks`; 127.0.0.1:8080 unless the config says
+//! otherwise), without a worker. Run one or more `APP worker` beside it.
+
+use anyhow::{Result, anyhow};
+use tasker_orchestration::orchestration::bootstrap::{
+    OrchestrationBootstrap, OrchestrationSystemHandle,
+};
+
+use crate::config::Settings;
+
+/// Start the orchestration system; it runs until [`stop`] is called.
+pub async fn start(settings: &Settings) -> Result<OrchestrationSystemHandle> {
+    settings.require_database_url()?;
+    settings.require_engine_files()?;
+    tracing::info!(
+        environment = %settings.environment,
+        config = %settings.config_path.display(),
+        templates = %settings.template_path.display(),
+        "starting orchestration"
+    );
+    let handle = OrchestrationBootstrap::bootstrap()
+        .await
+        .map_err(|e| anyhow!("orchestration failed to start: {e}"))?;
+    match handle
+        .tasker_config
+        .orchestration
+        .as_ref()
+        .and_then(|o| o.web.as_ref())
+        .filter(|web| web.enabled)
+    {
+        Some(web) => tracing::info!(
+            "orchestration API on http://{} (/health, /metrics, /v1/tasks)",
+            web.bind_address
+        ),
+        None => tracing::info!("orchestration running; its REST API is disabled in the config"),
+    }
+    Ok(handle)
+}
+
+/// Stop the orchestration system, logging (not failing on) an unclean stop.
+pub async fn stop(mut handle: OrchestrationSystemHandle) {
+    if let Err(e) = handle.stop().await {
+        tracing::warn!("orchestration did not stop cleanly: {e}");
+    }
+}
+
+pub async fn execute(settings: &Settings) -> Result<()> {
+    let handle = start(settings).await?;
+    eprintln!("orchestration running; press Ctrl-C to stop");
+    super::shutdown_signal().await;
+    stop(handle).await;
+    tasker_shared::logging::shutdown_telemetry();
+    Ok(())
+}

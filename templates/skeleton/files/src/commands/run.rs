@@ -1,0 +1,324 @@
+//! `APP run <namespace>/<task> --context JSON [--wait] [--timeout SECS]`
+//!
+//! Checks the context against the workflow's `input_schema` (the engine does
+//! not), creates the task through the orchestration REST API and prints its
+//! UUID on stdout. With `--wait` it follows the task, printing every step's
+//! state changes on stderr, and exits 0 only when the task completed.
+//!
+//! Exit codes: 0 done (completed, or created without `--wait`); 1 the task
+//! failed (the failed step and its error are named) or the API could not be
+//! reached; 2 bad input (unknown workflow, context that is not JSON or does not
+//! fit the input schema); 3 still running when `--timeout` ran out.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use clap::Args;
+use serde_json::Value;
+use tasker_client::{OrchestrationApiClient, OrchestrationApiConfig};
+use tasker_shared::config::ConfigLoader;
+use tasker_shared::models::core::task_request::TaskRequest;
+use tasker_shared::types::api::orchestration::{StepResponse, TaskResponse};
+
+use crate::config::Settings;
+use crate::workflows::{self, Workflow};
+
+/// How often `--wait` asks for the task's state.
+const POLL_INTERVAL: Duration = Duration::from_millis(400);
+/// How long `--wait` tolerates the orchestration API being unreachable.
+const UNREACHABLE_GRACE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The workflow, as `namespace/task` (e.g. `ecommerce/order_processing`).
+    pub workflow: String,
+    /// The task's input, as JSON (or `@file.json` to read it from a file).
+    #[arg(long, short, default_value = "{}")]
+    pub context: String,
+    /// Follow the task to its end; exit 0 only if it completed.
+    #[arg(long, short)]
+    pub wait: bool,
+    /// With --wait: give up after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// The orchestration API (default: from the engine config, else http://127.0.0.1:8080).
+    #[arg(long, env = "TASKER_ORCHESTRATION_URL")]
+    pub orchestration_url: Option<String>,
+}
+
+/// A failure that maps to a specific exit code.
+struct Exit(u8, anyhow::Error);
+
+pub async fn execute(settings: &Settings, args: RunArgs) -> Result<ExitCode> {
+    match run(settings, &args).await {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(Exit(code, error)) => {
+            eprintln!("error: {error:#}");
+            Ok(ExitCode::from(code))
+        }
+    }
+}
+
+async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
+    let bad_input = |e: anyhow::Error| Exit(2, e);
+    let (namespace, name) = args.workflow.split_once('/').ok_or_else(|| {
+        bad_input(anyhow!(
+            "`{}` is not a workflow name; write it as namespace/task, e.g. ecommerce/order_processing",
+            args.workflow
+        ))
+    })?;
+    let workflow = workflows::find(&settings.template_path, namespace, name).map_err(bad_input)?;
+    let context = read_context(&args.context).map_err(bad_input)?;
+    check_context(&workflow, &context).map_err(bad_input)?;
+
+    let base_url = orchestration_url(settings, args);
+    let client = OrchestrationApiClient::new(OrchestrationApiConfig {
+        base_url: base_url.clone(),
+        timeout_ms: 15_000,
+        max_retries: 2,
+        auth: None,
+    })
+    .map_err(|e| Exit(1, anyhow!("bad orchestration URL {base_url}: {e}")))?;
+
+    let request = TaskRequest::new(name.to_string(), namespace.to_string())
+        .with_version(workflow.template.version.clone())
+        .with_context(context)
+        .with_initiator(std::env::var("USER").unwrap_or_else(|_| "cli".to_string()))
+        .with_source_system(env!("CARGO_PKG_NAME").to_string())
+        .with_reason(format!("{} run {}", env!("CARGO_PKG_NAME"), args.workflow));
+    let created = client.create_task(request).await.map_err(|e| {
+        let message = e.to_string();
+        let hint = if message.contains("HTTP 4") {
+            String::new()
+        } else {
+            format!(
+                "\nis the app serving? start it with `{} serve`",
+                env!("CARGO_PKG_NAME")
+            )
+        };
+        Exit(1, anyhow!("could not create the task at {base_url}: {message}{hint}"))
+    })?;
+    println!("{}", created.task_uuid);
+    eprintln!(
+        "created task {} ({} v{}, {} steps)",
+        created.task_uuid, args.workflow, workflow.template.version, created.total_steps
+    );
+    if !args.wait {
+        return Ok(());
+    }
+    follow(&client, &workflow, &created, Duration::from_secs(args.timeout), &base_url).await
+}
+
+fn read_context(raw: &str) -> Result<Value> {
+    let text = match raw.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(PathBuf::from(path))
+            .with_context(|| format!("could not read the context file {path}"))?,
+        None => raw.to_string(),
+    };
+    serde_json::from_str(&text).with_context(|| format!("--context is not valid JSON: {text}"))
+}
+
+fn check_context(workflow: &Workflow, context: &Value) -> Result<()> {
+    let Some(schema) = workflow.template.input_schema.as_ref() else {
+        return Ok(());
+    };
+    let problems = crate::input_schema::violations(schema, context);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "the context does not fit the input schema of {} ({}):\n  {}\nnothing was created",
+        workflow.full_name(),
+        workflow.path.display(),
+        problems.join("\n  ")
+    ))
+}
+
+/// `--orchestration-url`, else the engine config's bind address, else the default.
+fn orchestration_url(settings: &Settings, args: &RunArgs) -> String {
+    if let Some(url) = &args.orchestration_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let bind = ConfigLoader::load_from_path(&settings.config_path)
+        .ok()
+        .and_then(|config| config.orchestration)
+        .and_then(|o| o.web)
+        .map(|web| web.bind_address);
+    match bind {
+        Some(addr) => format!("http://{}", addr.replace("0.0.0.0", "127.0.0.1")),
+        None => "http://127.0.0.1:8080".to_string(),
+    }
+}
+
+/// Poll the task until it ends, printing step state changes as they happen.
+async fn follow(
+    client: &OrchestrationApiClient,
+    workflow: &Workflow,
+    created: &TaskResponse,
+    timeout: Duration,
+    base_url: &str,
+) -> Result<(), Exit> {
+    let task_uuid = uuid::Uuid::parse_str(&created.task_uuid)
+        .map_err(|e| Exit(1, anyhow!("the API returned a bad task UUID: {e}")))?;
+    let started = Instant::now();
+    let order: HashMap<&str, usize> = workflow
+        .template
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| (step.name.as_str(), i))
+        .collect();
+    let width = order.keys().map(|name| name.len()).max().unwrap_or(10);
+    let mut seen: HashMap<String, (String, i32)> = HashMap::new();
+    let mut last_status = String::new();
+    let mut unreachable_since: Option<Instant> = None;
+
+    loop {
+        let polled = tokio::try_join!(client.get_task(task_uuid), client.list_task_steps(task_uuid));
+        let (task, mut steps) = match polled {
+            Ok(found) => {
+                unreachable_since = None;
+                found
+            }
+            Err(e) => {
+                let since = *unreachable_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > UNREACHABLE_GRACE {
+                    return Err(Exit(1, anyhow!("lost the orchestration API at {base_url}: {e}")));
+                }
+                tokio::time::sleep(POLL_INTERVAL).await;
+                continue;
+            }
+        };
+        steps.sort_by_key(|s| order.get(s.name.as_str()).copied().unwrap_or(usize::MAX));
+
+        let elapsed = started.elapsed().as_secs_f64();
+        if task.status != last_status {
+            eprintln!("  {elapsed:>6.1}s  {:<width$}  {}", "(task)", task.status);
+            last_status.clone_from(&task.status);
+        }
+        for step in &steps {
+            let now = (step.current_state.clone(), step.attempts);
+            if seen.get(&step.step_uuid) != Some(&now) {
+                eprintln!("  {elapsed:>6.1}s  {:<width$}  {}", step.name, describe_step(step));
+                seen.insert(step.step_uuid.clone(), now);
+            }
+        }
+
+        match task.status.as_str() {
+            "complete" => {
+                eprintln!(
+                    "task {} completed in {:.1}s ({}/{} steps)",
+                    task.task_uuid, elapsed, task.completed_steps, task.total_steps
+                );
+                return Ok(());
+            }
+            "error" | "cancelled" | "resolved_manually" => {
+                return Err(Exit(1, failure_report(&task, &steps)));
+            }
+            _ => {}
+        }
+        if started.elapsed() >= timeout {
+            return Err(Exit(
+                3,
+                anyhow!(
+                    "timed out after {}s; task {} is still `{}` and keeps running. \
+                     Follow it at {base_url}/v1/tasks/{}",
+                    timeout.as_secs(),
+                    task.task_uuid,
+                    task.status,
+                    task.task_uuid
+                ),
+            ));
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+fn describe_step(step: &StepResponse) -> String {
+    let attempts = if step.attempts > 0 {
+        format!(" (attempt {} of {})", step.attempts, step.max_attempts)
+    } else {
+        String::new()
+    };
+    match step.current_state.as_str() {
+        "error" | "waiting_for_retry" => match step_error(step) {
+            Some(message) => format!("{}{attempts}: {message}", step.current_state),
+            None => format!("{}{attempts}", step.current_state),
+        },
+        state => format!("{state}{attempts}"),
+    }
+}
+
+/// Which steps failed and why, for a task that ended without completing.
+fn failure_report(task: &TaskResponse, steps: &[StepResponse]) -> anyhow::Error {
+    let failed: Vec<String> = steps
+        .iter()
+        .filter(|s| s.current_state == "error")
+        .map(|s| {
+            format!(
+                "step `{}` failed after {} attempt(s): {}",
+                s.name,
+                s.attempts,
+                step_error(s).unwrap_or_else(|| "no error message recorded".to_string())
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        anyhow!("task {} ended as `{}`", task.task_uuid, task.status)
+    } else {
+        anyhow!(
+            "task {} ended as `{}`:\n  {}",
+            task.task_uuid,
+            task.status,
+            failed.join("\n  ")
+        )
+    }
+}
+
+/// The error message recorded in a step's results, wherever the result shape put it.
+fn step_error(step: &StepResponse) -> Option<String> {
+    step.results.as_ref().and_then(|results| find_error(results, 0))
+}
+
+fn find_error(value: &Value, depth: usize) -> Option<String> {
+    if depth > 4 {
+        return None;
+    }
+    let map = value.as_object()?;
+    for key in ["error", "error_message", "message"] {
+        match map.get(key) {
+            Some(Value::String(text)) if !text.is_empty() => return Some(text.clone()),
+            Some(nested @ Value::Object(_)) => {
+                if let Some(found) = find_error(nested, depth + 1) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    map.values()
+        .filter(|v| v.is_object())
+        .find_map(|v| find_error(v, depth + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errors_are_found_in_the_usual_result_shapes() {
+        let shapes = [
+            json!({"error": {"message": "cart 99 not found", "retryable": false}}),
+            json!({"success": false, "result": {"error_message": "cart 99 not found"}}),
+            json!({"error": "cart 99 not found"}),
+        ];
+        for shape in shapes {
+            assert_eq!(find_error(&shape, 0).as_deref(), Some("cart 99 not found"));
+        }
+        assert_eq!(find_error(&json!({"total": 3}), 0), None);
+    }
+}

@@ -1,0 +1,30 @@
+//! `APP serve`: orchestration and a worker in one process, the simplest way to
+//! run the app. Stops both cleanly on Ctrl-C or SIGTERM.
+
+use anyhow::Result;
+
+use crate::config::Settings;
+
+pub async fn execute(settings: &Settings) -> Result<()> {
+    let orchestration = super::orchestration::start(settings).await?;
+    let worker = match super::worker::start(settings).await {
+        Ok(worker) => worker,
+        Err(e) => {
+            super::orchestration::stop(orchestration).await;
+            return Err(e);
+        }
+    };
+    eprintln!(
+        "{} serving: orchestration and worker running; press Ctrl-C to stop",
+        env!("CARGO_PKG_NAME")
+    );
+
+    super::shutdown_signal().await;
+
+    // Stop taking new steps first, then let orchestration wind down.
+    worker.stop().await;
+    super::orchestration::stop(orchestration).await;
+    tasker_shared::logging::shutdown_telemetry();
+    eprintln!("stopped");
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! `APP worker`: the engine's worker with this app's step handlers, without
+//! orchestration (which must run elsewhere: `APP orchestration`). Its own REST
+//! API (health, templates) listens on 127.0.0.1:8081 unless the config says
+//! otherwise.
+//!
+//! The wiring: the engine's worker claims steps from the queues and hands
+//! each one to a dispatch channel; `HandlerDispatchService` takes them off that
+//! channel, looks up the handler by the step's `handler.callable` in
+//! `crate::handlers::registry`, runs it (bounded concurrency, timeout) and
+//! sends the result back to the engine.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use tasker_shared::config::tasker::TaskerConfig;
+use tasker_worker::{WorkerBootstrap, WorkerSystemHandle};
+use tasker_worker::worker::handlers::{
+    HandlerDispatchConfig, HandlerDispatchService, LoadSheddingConfig, StepHandlerRegistry,
+};
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::context::AppContext;
+
+/// How long in-flight handlers get to finish when the worker stops.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A started worker: the engine's handle plus the task running our handlers.
+pub struct RunningWorker {
+    handle: WorkerSystemHandle,
+    dispatch: JoinHandle<()>,
+}
+
+impl RunningWorker {
+    /// Stop claiming steps, give running handlers a moment, then stop.
+    pub async fn stop(mut self) {
+        if let Err(e) = self.handle.stop().await {
+            tracing::warn!("worker did not stop cleanly: {e}");
+        }
+        let abort = self.dispatch.abort_handle();
+        if tokio::time::timeout(DRAIN_TIMEOUT, &mut self.dispatch)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+}
+
+/// Start the worker and the handler dispatch for this app's step handlers.
+pub async fn start(settings: &Settings) -> Result<RunningWorker> {
+    let database_url = settings.require_database_url()?;
+    settings.require_engine_files()?;
+    tracing::info!(
+        environment = %settings.environment,
+        config = %settings.config_path.display(),
+        templates = %settings.template_path.display(),
+        "starting worker"
+    );
+
+    let ctx = Arc::new(AppContext::connect(database_url, &settings.api_base_url).await?);
+    let registry = crate::handlers::registry(ctx);
+    check_every_step_has_a_handler(settings, registry.as_ref())?;
+
+    let mut handle = WorkerBootstrap::bootstrap()
+        .await
+        .map_err(|e| anyhow!("worker failed to start: {e}"))?;
+    let channels = handle
+        .take_dispatch_handles()
+        .context("the worker's dispatch channels were already taken")?;
+    let config = dispatch_config(&handle.tasker_config);
+    tracing::info!(
+        handlers = registry.registered_handlers().len(),
+        max_concurrent = config.max_concurrent_handlers,
+        timeout_ms = config.handler_timeout.as_millis() as u64,
+        "step handlers registered"
+    );
+    let (service, _capacity) = HandlerDispatchService::new(
+        channels.dispatch_receiver,
+        channels.completion_sender,
+        registry,
+        config,
+    );
+    let dispatch = tokio::spawn(service.run());
+
+    if let Some(web) = handle
+        .tasker_config
+        .worker
+        .as_ref()
+        .and_then(|w| w.web.as_ref())
+        .filter(|web| web.enabled)
+    {
+        tracing::info!("worker API on http://{}", web.bind_address);
+    }
+    tracing::info!(
+        "worker serving namespaces {:?}",
+        handle.supported_namespaces().await
+    );
+    Ok(RunningWorker { handle, dispatch })
+}
+
+pub async fn execute(settings: &Settings) -> Result<()> {
+    let worker = start(settings).await?;
+    eprintln!("worker running; press Ctrl-C to stop");
+    super::shutdown_signal().await;
+    worker.stop().await;
+    tasker_shared::logging::shutdown_telemetry();
+    Ok(())
+}
+
+/// Handler concurrency and timeout from `[worker.mpsc_channels.handler_dispatch]`.
+fn dispatch_config(config: &TaskerConfig) -> HandlerDispatchConfig {
+    let Some(worker) = config.worker.as_ref() else {
+        return HandlerDispatchConfig::default();
+    };
+    let dispatch = &worker.mpsc_channels.handler_dispatch;
+    HandlerDispatchConfig::with_load_shedding(
+        dispatch.max_concurrent_handlers as usize,
+        u64::from(dispatch.handler_timeout_ms),
+        format!("{}-handlers", env!("CARGO_PKG_NAME")),
+        LoadSheddingConfig {
+            enabled: dispatch.load_shedding.enabled,
+            capacity_threshold_percent: dispatch.load_shedding.capacity_threshold_percent,
+            warning_threshold_percent: dispatch.load_shedding.warning_threshold_percent,
+        },
+    )
+}
+
+/// Refuse to start when a workflow names a handler the registry lacks: such a
+/// step could never run, and the task would only fail later.
+fn check_every_step_has_a_handler(
+    settings: &Settings,
+    registry: &impl StepHandlerRegistry,
+) -> Result<()> {
+    let mut missing = Vec::new();
+    for workflow in crate::workflows::load_all(&settings.template_path)? {
+        for step in &workflow.template.steps {
+            let callable = &step.handler.callable;
+            if !registry.handler_available(callable) {
+                missing.push(format!(
+                    "  {}: step `{}` uses handler `{callable}`",
+                    workflow.path.display(),
+                    step.name
+                ));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        bail!(
+            "these steps have no registered handler:\n{}\nregister them in src/handlers/mod.rs \
+             (registered: {})",
+            missing.join("\n"),
+            registry.registered_handlers().join(", ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! Where the app finds its database, engine config, task templates and external API.
+//!
+//! Run from the app folder, the app needs nothing but `DATABASE_URL`; every other
+//! setting has a default, and each default gives way to the environment (or to a
+//! `.env` file in the app folder):
+//!
+//! | variable               | default                              |
+//! |------------------------|--------------------------------------|
+//! | `DATABASE_URL`         | (required by everything but `fake-api`) |
+//! | `TASKER_ENV`           | `development`                        |
+//! | `TASKER_CONFIG_PATH`   | `config/tasker/<TASKER_ENV>.toml`    |
+//! | `TASKER_TEMPLATE_PATH` | `workflows`                          |
+//! | `API_BASE_URL`         | the URL chosen when the app was generated |
+//!
+//! The engine reads these variables itself, so [`Settings::load`] writes the
+//! resolved values back into the process environment. It must run before any
+//! thread starts (see `main`), because changing the environment is only sound
+//! while the process is single-threaded.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::defaults;
+
+/// The environments the engine accepts in `TASKER_ENV`.
+pub const ENVIRONMENTS: [&str; 3] = ["test", "development", "production"];
+
+/// The resolved settings of this process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Folder the relative defaults are resolved against.
+    pub app_dir: PathBuf,
+    /// `DATABASE_URL`, normalised to `postgresql://`. `None` when unset.
+    pub database_url: Option<String>,
+    /// Base URL of the external API the step handlers call.
+    pub api_base_url: String,
+    /// `test`, `development` or `production`.
+    pub environment: String,
+    /// The merged engine configuration file.
+    pub config_path: PathBuf,
+    /// Folder searched (recursively) for task template YAML files.
+    pub template_path: PathBuf,
+}
+
+impl Settings {
+    /// Resolve every setting and publish it to the process environment.
+    ///
+    /// `default_log` is the log filter used when neither `RUST_LOG` nor
+    /// `LOG_LEVEL` is set.
+    ///
+    /// # Safety
+    /// Call it while the process has a single thread: it sets environment variables.
+    pub unsafe fn load(default_log: &str) -> Result<Settings> {
+        let app_dir = find_app_dir();
+        // A .env in the app folder fills in whatever the shell did not set.
+        let dotenv = app_dir.join(".env");
+        if dotenv.is_file() {
+            dotenvy::from_path(&dotenv)
+                .with_context(|| format!("could not read {}", dotenv.display()))?;
+        }
+
+        let environment = var("TASKER_ENV").unwrap_or_else(|| "development".to_string());
+        if !ENVIRONMENTS.contains(&environment.as_str()) {
+            bail!(
+                "TASKER_ENV is `{environment}`; the engine accepts only {}",
+                ENVIRONMENTS.join(", ")
+            );
+        }
+
+        let config_path = match var("TASKER_CONFIG_PATH") {
+            Some(path) => PathBuf::from(path),
+            None => app_dir.join(format!("config/tasker/{environment}.toml")),
+        };
+        if config_path.extension().is_none_or(|ext| ext != "toml") {
+            bail!(
+                "TASKER_CONFIG_PATH must name a .toml file, got {}",
+                config_path.display()
+            );
+        }
+        let template_path = match var("TASKER_TEMPLATE_PATH") {
+            Some(path) => PathBuf::from(path),
+            None => app_dir.join("workflows"),
+        };
+
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => Some(normalize_database_url(&url)?),
+            None => None,
+        };
+        let api_base_url = var("API_BASE_URL")
+            .unwrap_or_else(|| defaults::API_BASE_URL.to_string())
+            .trim_end_matches('/')
+            .to_string();
+
+        // SAFETY: the caller guarantees no other thread is running.
+        unsafe {
+            std::env::set_var("TASKER_ENV", &environment);
+            std::env::set_var("TASKER_CONFIG_PATH", &config_path);
+            std::env::set_var("TASKER_TEMPLATE_PATH", &template_path);
+            std::env::set_var("API_BASE_URL", &api_base_url);
+            if let Some(url) = &database_url {
+                std::env::set_var("DATABASE_URL", url);
+            }
+            if var("RUST_LOG").is_none() && var("LOG_LEVEL").is_none() {
+                std::env::set_var("RUST_LOG", default_log);
+            }
+            if var("TASKER_WORKER_ID").is_none() {
+                let id = format!("{}-{}", env!("CARGO_PKG_NAME"), std::process::id());
+                std::env::set_var("TASKER_WORKER_ID", id.replace('_', "-"));
+            }
+            if cfg!(feature = "observability") {
+                set_default("TELEMETRY_ENABLED", "true");
+                set_default("OTEL_SERVICE_NAME", env!("CARGO_PKG_NAME"));
+                set_default("OTEL_SERVICE_VERSION", env!("CARGO_PKG_VERSION"));
+                set_default("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317");
+            }
+        }
+
+        Ok(Settings {
+            app_dir,
+            database_url,
+            api_base_url,
+            environment,
+            config_path,
+            template_path,
+        })
+    }
+
+    /// `DATABASE_URL`, or an error that says how to provide it.
+    pub fn require_database_url(&self) -> Result<&str> {
+        self.database_url.as_deref().context(
+            "DATABASE_URL is not set. Export it (e.g. \
+             DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/my_app) \
+             or put it in .env in the app folder",
+        )
+    }
+
+    /// Check that the engine configuration file exists before the engine reads it,
+    /// so a wrong folder gives a useful message instead of a bootstrap failure.
+    pub fn require_engine_files(&self) -> Result<()> {
+        if !self.config_path.is_file() {
+            bail!(
+                "engine config {} not found. Run the app from its folder, or set \
+                 TASKER_CONFIG_PATH to one of config/tasker/{{test,development,production}}.toml",
+                self.config_path.display()
+            );
+        }
+        if !self.template_path.is_dir() {
+            bail!(
+                "task template folder {} not found. Run the app from its folder, or set \
+                 TASKER_TEMPLATE_PATH to the folder holding the workflow YAML files",
+                self.template_path.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+/// # Safety
+/// Same contract as [`Settings::load`].
+unsafe fn set_default(name: &str, value: &str) {
+    if var(name).is_none() {
+        // SAFETY: forwarded from the caller.
+        unsafe { std::env::set_var(name, value) };
+    }
+}
+
+/// The app folder: the working directory when it holds `config/tasker`, else the
+/// folder this binary was built from (so `cargo run --manifest-path` works from
+/// anywhere), else the working directory (and the error messages name the paths).
+fn find_app_dir() -> PathBuf {
+    let here = PathBuf::from(".");
+    if here.join("config/tasker").is_dir() {
+        return here;
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if built_from.join("config/tasker").is_dir() {
+        return built_from.to_path_buf();
+    }
+    here
+}
+
+/// Rewrite `postgres://` to `postgresql://` and check the URL has the shape the
+/// engine's configuration loader accepts (it aborts the process otherwise).
+pub fn normalize_database_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    let url = match url.strip_prefix("postgres://") {
+        Some(rest) => format!("postgresql://{rest}"),
+        None => url.to_string(),
+    };
+    if let Err(reason) = check_engine_url(&url) {
+        bail!(
+            "DATABASE_URL `{}` cannot be used by the Tasker engine: {reason}. \
+             Expected postgresql://USER:PASSWORD@HOST[:PORT]/DBNAME[?OPTIONS]",
+            redact(&url)
+        );
+    }
+    Ok(url)
+}
+
+fn check_engine_url(url: &str) -> std::result::Result<(), String> {
+    let rest = url
+        .strip_prefix("postgresql://")
+        .ok_or("it must start with postgresql:// (or postgres://)")?;
+    let (rest, _query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (authority, database) = rest
+        .split_once('/')
+        .ok_or("it names no database (the part after the last /)")?;
+    let host_port = match authority.rsplit_once('@') {
+        Some((credentials, host_port)) => {
+            let (user, password) = credentials
+                .split_once(':')
+                .ok_or("a user without a password is not accepted; add :PASSWORD")?;
+            if user.is_empty() || !user.chars().all(is_name_char) {
+                return Err(format!("user `{user}` may hold only letters, digits, _ and -"));
+            }
+            if password.is_empty() || password.contains('@') {
+                return Err("the password must be non-empty and hold no @".to_string());
+            }
+            host_port
+        }
+        None => authority,
+    };
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, ""));
+    if host.is_empty() || !host.chars().all(|c| is_name_char(c) || c == '.') {
+        return Err(format!("host `{host}` may hold only letters, digits, ., _ and -"));
+    }
+    if host_port.contains(':') && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit())) {
+        return Err(format!("port `{port}` is not a number"));
+    }
+    if database.is_empty() || !database.chars().all(is_name_char) {
+        return Err(format!(
+            "database name `{database}` may hold only letters, digits, _ and -"
+        ));
+    }
+    Ok(())
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// The URL with its password replaced, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_scheme_is_rewritten() {
+        let url = normalize_database_url("postgres://u:p@localhost:5432/shop").unwrap();
+        assert_eq!(url, "postgresql://u:p@localhost:5432/shop");
+    }
+
+    #[test]
+    fn urls_the_engine_rejects_are_refused_with_a_reason() {
+        for (url, reason) in [
+            ("mysql://u:p@h/db", "must start with"),
+            ("postgresql://u@h/db", "without a password"),
+            ("postgresql://u:p@h", "names no database"),
+            ("postgresql://u:p@h/my.db", "database name"),
+            ("postgresql://u:p@h:x/db", "port"),
+        ] {
+            let err = normalize_database_url(url).unwrap_err().to_string();
+            assert!(err.contains(reason), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn accepted_shapes() {
+        for url in [
+            "postgresql://localhost/db",
+            "postgresql://u:p@127.0.0.1/db?sslmode=disable",
+            "postgresql://u-1:p%40ss@db.example.com:6543/my_app",
+        ] {
+            normalize_database_url(url).unwrap();
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgresql://u:secret@h/db"), "postgresql://u:***@h/db");
+        assert_eq!(redact("postgresql://h/db"), "postgresql://h/db");
+    }
+}

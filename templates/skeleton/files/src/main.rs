@@ -1,0 +1,114 @@
+//! A workflow app on the Tasker orchestration engine.
+//!
+//! The parts, each in one place:
+//! - `workflows/<namespace>/<task>.yaml`: the task templates (DAGs of steps)
+//! - `src/handlers/`: one step handler per file; `handlers/mod.rs` maps each
+//!   step's `handler.callable` to its handler
+//! - `src/fake_api/`: the stand-in for the external API the handlers call
+//! - `config/tasker/`: the engine's configuration, one file per environment
+//! - `db/`: the app's migrations, functions and views (`APP migrate`)
+//! - `src/commands/`: one file per subcommand below
+
+mod commands;
+mod config;
+mod context;
+mod defaults;
+mod fake_api;
+mod handlers;
+mod input_schema;
+mod workflows;
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Prepare the database: the engine's migrations and the app's own (idempotent)
+    Migrate,
+    /// Run orchestration and a worker in one process (REST API on 127.0.0.1:8080)
+    Serve,
+    /// Run orchestration only (pair it with one or more `worker` processes)
+    Orchestration,
+    /// Run a worker with this app's step handlers only
+    Worker,
+    /// Create a task; with --wait, follow it and exit 0 only if it completed
+    Run(commands::run::RunArgs),
+    /// Serve the built-in stand-in for the external API
+    FakeApi {
+        /// Port to listen on
+        #[arg(long, short, default_value_t = 3001)]
+        port: u16,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1")]
+        host: IpAddr,
+    },
+}
+
+impl Command {
+    /// Log filter used unless RUST_LOG or LOG_LEVEL says otherwise: the
+    /// servers report what they do, the one-shot commands only what goes wrong.
+    fn default_log(&self) -> &'static str {
+        match self {
+            Command::Serve | Command::Orchestration | Command::Worker | Command::FakeApi { .. } => {
+                "info,sqlx=warn,tower_http=warn,h2=warn,hyper=warn"
+            }
+            Command::Migrate => "warn,sqlx=error",
+            // `run` reports failures itself; the client's own log lines would repeat them.
+            Command::Run(_) => "off",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+
+    // SAFETY: no other thread exists yet; the runtime is built below.
+    let settings = match unsafe { config::Settings::load(cli.command.default_log()) } {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    match runtime.block_on(dispatch(cli.command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Result<ExitCode> {
+    // The engine's logging: console, plus OpenTelemetry export when
+    // TELEMETRY_ENABLED=true (on by default in apps built with observability).
+    tasker_shared::logging::init_tracing();
+
+    match command {
+        Command::Migrate => commands::migrate::execute(&settings).await?,
+        Command::Serve => commands::serve::execute(&settings).await?,
+        Command::Orchestration => commands::orchestration::execute(&settings).await?,
+        Command::Worker => commands::worker::execute(&settings).await?,
+        Command::Run(args) => return commands::run::execute(&settings, args).await,
+        Command::FakeApi { port, host } => commands::fake_api::execute(host, port).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
