@@ -586,8 +586,10 @@ build_from_source() {
     else
         set -- --target-dir "$source_dir/target"
     fi
-    say "building with: cargo install --locked --path $source_dir $*"
-    cargo install --locked --path "$source_dir" --root "$tmpdir/root" "$@" ||
+    say "building: cargo install --locked --path $source_dir${1:+ $*}"
+    # (the private root on PATH only silences cargo's "add it to your PATH" hint)
+    PATH="$tmpdir/root/bin:$PATH" cargo install --locked --path "$source_dir" \
+        --root "$tmpdir/root" "$@" ||
         err "cargo install failed (see above); nothing was installed"
     staged_bin=$tmpdir/root/bin/$APP
     [ -f "$staged_bin" ] || err "cargo install did not produce $APP"
