@@ -515,6 +515,10 @@ fetch_release() {
     _fr_asset=$APP-$version-$target.tar.gz
     _fr_url=$_fr_base/$_fr_asset
     install_source="release $_fr_url"
+    case $_fr_url in
+        https://* | http://127.0.0.1[:/]* | http://localhost[:/]* | http://\[::1\][:/]*) ;;
+        *) warn "$_fr_base is not https: the checksum comes from the same place, so it only guards against broken downloads" ;;
+    esac
     say "downloading $_fr_url"
     download "$_fr_url" "$tmpdir/$_fr_asset" ||
         err "could not download $_fr_url.
