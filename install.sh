@@ -185,8 +185,11 @@ set_locations() {
     no_newline "$HOME" "HOME"
 
     prefix=${opt_prefix:-$HOME/.local}
+    # shellcheck disable=SC2088 # a literal ~ (from --prefix=~/dir) is expanded here
     case $prefix in
         /*) ;;
+        '~') prefix=$HOME ;;
+        '~/'*) prefix=$HOME/${prefix#'~/'} ;;
         *) prefix=$(pwd)/$prefix ;;
     esac
     prefix=${prefix%/}
