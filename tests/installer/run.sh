@@ -9,8 +9,8 @@
 # its own sandbox HOME. The last line is "N passed, N failed"; the exit status is
 # 1 when any case failed.
 #
-# Needs: shellcheck, python3, cargo, rustc, sha256sum, curl, wget, setsid,
-# timeout, tar (script(1) is optional: the /dev/tty prompt case needs it).
+# Needs: shellcheck, python3, cargo, rustc, sha256sum, curl, setsid, timeout,
+# tar (optional: wget for the wget case, script(1) for the /dev/tty prompt case).
 # Environment: TASKER_APP_REPO   checkout to test (default: the one holding this file)
 #              CARGO_TARGET_DIR  shared with package.sh and the --from-source case
 #                                (default: <checkout>/target, so nothing builds twice)
@@ -54,7 +54,7 @@ setup_failed() {
 }
 
 need_tools() {
-    for _nt in shellcheck python3 cargo rustc sha256sum curl wget setsid timeout tar gzip; do
+    for _nt in shellcheck python3 cargo rustc sha256sum curl setsid timeout tar gzip; do
         command -v "$_nt" >/dev/null 2>&1 || setup_failed "'$_nt' is not installed"
     done
     timeout_bin=$(command -v timeout)
