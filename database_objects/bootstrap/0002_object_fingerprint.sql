@@ -1,0 +1,41 @@
+-- Fingerprint of the LIVE definition of a function or view, as PostgreSQL
+-- prints it back (so whitespace in the source file does not matter, but any
+-- change made by hand does). NULL when the object does not exist.
+--   kind: 'function' or 'view'
+--   name: 'schema.object' (an unqualified name means schema app)
+-- A function name covers all its overloads.
+CREATE OR REPLACE FUNCTION tasker_app.object_fingerprint(kind text, name text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+AS $body$
+DECLARE
+    schema_name text := CASE WHEN position('.' IN name) > 0 THEN split_part(name, '.', 1) ELSE 'app' END;
+    object_name text := CASE WHEN position('.' IN name) > 0 THEN substr(name, position('.' IN name) + 1) ELSE name END;
+    definition  text;
+BEGIN
+    IF kind = 'function' THEN
+        SELECT string_agg(pg_get_functiondef(p.oid), E'\n' ORDER BY pg_get_function_identity_arguments(p.oid))
+          INTO definition
+          FROM pg_proc p
+          JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = schema_name
+           AND p.proname = object_name
+           AND p.prokind IN ('f', 'p');
+    ELSIF kind = 'view' THEN
+        SELECT c.relkind::text || E'\n' || pg_get_viewdef(c.oid, true)
+          INTO definition
+          FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = schema_name
+           AND c.relname = object_name
+           AND c.relkind IN ('v', 'm');
+    ELSE
+        RAISE EXCEPTION 'tasker_app.object_fingerprint: unknown kind %, expected function or view', kind;
+    END IF;
+    RETURN md5(definition);
+END;
+$body$;
+
+COMMENT ON FUNCTION tasker_app.object_fingerprint(text, text) IS
+    'md5 of the live definition of a function (all overloads) or view; NULL when missing';

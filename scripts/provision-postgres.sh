@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Provision a local PostgreSQL with the pgmq extension, for tasker-app's tests,
+# CI and users on Debian-like systems. Idempotent: run it as often as you like.
+#
+#   scripts/provision-postgres.sh            # prints DATABASE_URL=... on stdout
+#   eval "$(scripts/provision-postgres.sh --export)"   # sets DATABASE_URL and
+#                                            # TASKER_APP_TEST_DATABASE_URL
+#
+# What it does, each step skipped when already done:
+#   1. installs PostgreSQL (apt) when no server binaries are found;
+#   2. installs pgmq as an extension from the PyPI package `pgmq` (its wheel
+#      ships the extension SQL): pip download, then pgmq/sql/pgmq.sql becomes
+#      $(pg_config --sharedir)/extension/pgmq--<version>.sql plus pgmq.control;
+#   3. starts a server: as root the distribution cluster (pg_ctlcluster),
+#      otherwise a private cluster made with initdb under $TASKER_PG_DIR;
+#   4. sets the password of role postgres, waits until it accepts connections,
+#      and prints the URL.
+#
+# Settings (environment):
+#   TASKER_PG_PORT      port (default 5432)
+#   TASKER_PG_PASSWORD  password for role postgres (default: postgres)
+#   TASKER_PG_DIR       data folder for the non-root cluster
+#                       (default: ${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/postgres)
+#   TASKER_PGMQ_PYPI    version of the PyPI package pgmq (default 1.1.4, pgmq 1.13.0)
+# All progress goes to stderr; stdout carries only the URL lines.
+set -euo pipefail
+
+PORT="${TASKER_PG_PORT:-5432}"
+PASSWORD="${TASKER_PG_PASSWORD:-postgres}"
+PGMQ_PYPI="${TASKER_PGMQ_PYPI:-1.1.4}"
+EXPORT=0
+[ "${1:-}" = "--export" ] && EXPORT=1
+
+say()  { printf 'info: %s\n' "$*" >&2; }
+warn() { printf 'warn: %s\n' "$*" >&2; }
+err()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Run a command as root: directly, or through sudo when available.
+as_root() {
+    if is_root; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else err "need root for: $* (install sudo, or run this script as root)"
+    fi
+}
+
+# The newest installed server version's bin folder (Debian layout), or the
+# folder of a postgres found on PATH.
+find_bindir() {
+    local d
+    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    if [ -n "$d" ] && [ -x "$d/postgres" ]; then echo "$d"; return; fi
+    if command -v pg_config >/dev/null 2>&1; then
+        d="$(pg_config --bindir)"
+        if [ -x "$d/postgres" ]; then echo "$d"; return; fi
+    fi
+    if command -v postgres >/dev/null 2>&1; then dirname "$(command -v postgres)"; return; fi
+}
+
+install_postgres() {
+    BINDIR="$(find_bindir)"
+    if [ -n "$BINDIR" ]; then
+        say "PostgreSQL found: $("$BINDIR/postgres" --version)"
+        return
+    fi
+    command -v apt-get >/dev/null 2>&1 \
+        || err "PostgreSQL is not installed and apt-get is not available. Install PostgreSQL 15+ (macOS: brew install postgresql@17; Docker: docker run -p 5432:5432 -e POSTGRES_PASSWORD=postgres ghcr.io/pgmq/pg17-pgmq)"
+    say "installing PostgreSQL with apt-get"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >&2
+    BINDIR="$(find_bindir)"
+    [ -n "$BINDIR" ] || err "apt-get installed postgresql but no server binary was found under /usr/lib/postgresql"
+}
+
+install_pgmq() {
+    local sharedir control
+    sharedir="$("$BINDIR/pg_config" --sharedir 2>/dev/null || pg_config --sharedir)"
+    control="$sharedir/extension/pgmq.control"
+    if [ -f "$control" ] && ls "$sharedir"/extension/pgmq--*.sql >/dev/null 2>&1; then
+        say "pgmq extension already installed in $sharedir/extension"
+        return
+    fi
+    local py
+    py="$(command -v python3 || true)"
+    if [ -z "$py" ] || ! "$py" -m pip --version >/dev/null 2>&1; then
+        say "installing python3-pip (needed to download the pgmq package)"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >&2
+        py="$(command -v python3)"
+    fi
+    local tmp
+    tmp="$(mktemp -d)"
+    say "downloading PyPI package pgmq==$PGMQ_PYPI (it ships the extension SQL)"
+    "$py" -m pip download --quiet --no-deps --only-binary=:all: "pgmq==$PGMQ_PYPI" -d "$tmp" >&2 \
+        || err "could not download pgmq==$PGMQ_PYPI from PyPI"
+    local wheel
+    wheel="$(ls "$tmp"/pgmq-*.whl | head -n 1)"
+    "$py" - "$wheel" "$tmp" <<'PY'
+import sys, zipfile
+wheel, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    open(out + "/pgmq.sql", "wb").write(z.read("pgmq/sql/pgmq.sql"))
+    open(out + "/VERSION", "wb").write(z.read("pgmq/sql/VERSION"))
+PY
+    local version
+    version="$(tr -d '[:space:]' < "$tmp/VERSION")"
+    [ -n "$version" ] || err "the pgmq wheel has no pgmq/sql/VERSION"
+    cat > "$tmp/pgmq.control" <<EOF
+comment = 'pgmq: a lightweight message queue (installed by tasker-app from the PyPI package pgmq $PGMQ_PYPI)'
+default_version = '$version'
+schema = 'pgmq'
+relocatable = false
+superuser = false
+EOF
+    as_root install -m 0644 "$tmp/pgmq.sql" "$sharedir/extension/pgmq--$version.sql"
+    as_root install -m 0644 "$tmp/pgmq.control" "$control"
+    rm -rf "$tmp"
+    say "installed pgmq $version into $sharedir/extension"
+}
+
+wait_ready() {
+    local host="$1" i
+    for i in $(seq 1 60); do
+        if "$BINDIR/pg_isready" -q -h "$host" -p "$PORT"; then return 0; fi
+        sleep 0.5
+    done
+    err "PostgreSQL did not accept connections on $host:$PORT within 30 s"
+}
+
+sql_literal() { printf "'%s'" "${1//\'/\'\'}"; }
+
+start_root_cluster() {
+    local version
+    version="$(basename "$(dirname "$BINDIR")")"
+    if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version main"; then
+        say "creating cluster $version/main on port $PORT"
+        pg_createcluster -p "$PORT" "$version" main >&2
+    fi
+    local cport
+    cport="$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')"
+    [ "$cport" = "$PORT" ] || { warn "cluster $version/main uses port $cport; using that"; PORT="$cport"; }
+    if pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
+        say "cluster $version/main already running on port $PORT"
+    else
+        say "starting cluster $version/main"
+        pg_ctlcluster "$version" main start >&2
+    fi
+    wait_ready 127.0.0.1
+    su postgres -c "psql -q -p $PORT -d postgres -c \"ALTER ROLE postgres PASSWORD $(sql_literal "$PASSWORD")\"" >&2 </dev/null
+}
+
+start_user_cluster() {
+    local dir="${TASKER_PG_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/postgres}"
+    if [ ! -f "$dir/PG_VERSION" ]; then
+        say "creating a private cluster in $dir"
+        mkdir -p "$dir"
+        local pw
+        pw="$(mktemp)"
+        printf '%s\n' "$PASSWORD" > "$pw"
+        "$BINDIR/initdb" -D "$dir" -U postgres --pwfile="$pw" --auth-local=scram-sha-256 \
+            --auth-host=scram-sha-256 -E UTF8 >&2
+        rm -f "$pw"
+    fi
+    if "$BINDIR/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+        say "private cluster in $dir already running"
+    else
+        say "starting the private cluster in $dir on 127.0.0.1:$PORT"
+        "$BINDIR/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+            -o "-p $PORT -c listen_addresses=127.0.0.1 -k $dir" start >&2
+    fi
+    wait_ready 127.0.0.1
+    PGPASSWORD="$PASSWORD" "$BINDIR/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
+        -c "ALTER ROLE postgres PASSWORD $(sql_literal "$PASSWORD")" >&2 </dev/null \
+        || err "the private cluster in $dir does not accept the password; remove $dir or set TASKER_PG_PASSWORD"
+}
+
+main() {
+    install_postgres
+    install_pgmq
+    if is_root && command -v pg_ctlcluster >/dev/null 2>&1; then
+        start_root_cluster
+    else
+        start_user_cluster
+    fi
+    local url="postgresql://postgres:${PASSWORD}@127.0.0.1:${PORT}/postgres"
+    say "PostgreSQL with pgmq is ready on 127.0.0.1:$PORT"
+    if [ "$EXPORT" -eq 1 ]; then
+        printf 'export DATABASE_URL=%q\nexport TASKER_APP_TEST_DATABASE_URL=%q\n' "$url" "$url"
+    else
+        printf 'DATABASE_URL=%s\n' "$url"
+    fi
+}
+
+main "$@"
