@@ -1,0 +1,5 @@
+/*!
+Carrying out a plan. Planning decided everything; applying only writes.
+*/
+
+pub mod fs;

@@ -1,0 +1,260 @@
+/*!
+`tasker-app build`: checked options -> plan -> (dry run | conflicts | apply) ->
+database -> next steps. Each stage is its own function so the story of a run
+reads top to bottom in [`run`].
+*/
+
+use crate::catalog::{self, Catalog, Workflow};
+use crate::cli::{BuildArgs, Format, OnConflict};
+use crate::error::{CliError, Exit};
+use crate::manifest::{Answers, Manifest};
+use crate::plan::{self, Action, DiskTree, Plan};
+use crate::shell::Shell;
+use crate::{apply, names};
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// `build`'s arguments, checked and merged with the previous run's answers.
+pub struct BuildOptions {
+    pub app_dir: PathBuf,
+    pub answers: Answers,
+    pub templates: Vec<String>,
+    pub previous: Option<Manifest>,
+    pub database_url: Option<String>,
+}
+
+pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
+    let catalog = catalog::load()?;
+    let opts = check_options(&args, &catalog)?;
+    let workflows: Vec<&Workflow> = catalog.resolve(&opts.templates)?;
+    let rendered = plan::render_app(&catalog, &opts.answers, &workflows)?;
+    let mut plan = plan::classify(
+        &opts.app_dir,
+        rendered,
+        &DiskTree(&opts.app_dir),
+        opts.previous.as_ref(),
+        &opts.answers,
+        opts.templates.clone(),
+    );
+    if let Some(url) = &opts.database_url {
+        plan.database.steps = db_hooks::plan_steps(url, &plan);
+    }
+    if args.dry_run {
+        print_plan(&plan, args.format, shell, true)?;
+        return Ok(());
+    }
+    if let Some(url) = &opts.database_url {
+        db_hooks::preflight_for_build(url, shell)?;
+    }
+    resolve_conflicts(&mut plan, &args, shell)?;
+    apply::fs::apply(&plan, shell)?;
+    if let Some(url) = &opts.database_url {
+        db_hooks::apply_for_build(url, &plan.app_dir, shell).with_context(|| {
+            format!(
+                "the app's files are written to {}, but its database is not ready; fix the cause, then run `tasker-app build` again or `cargo run -- migrate` in the app",
+                plan.app_dir.display()
+            )
+        })?;
+    }
+    if args.format == Format::Json {
+        print_plan(&plan, Format::Json, shell, false)?;
+    }
+    print_next_steps(&plan, &workflows, opts.database_url.is_some(), shell);
+    Ok(())
+}
+
+/// Validates the name, the folders and the URL; merges in the manifest's answers.
+pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions> {
+    names::validate_app_name(&args.app_name)?;
+    if args.output_dir.is_file() {
+        return Err(CliError::new(
+            Exit::Failed,
+            format!("the output folder {} is a file", args.output_dir.display()),
+        )
+        .with_help("pass --output-dir with a folder (it is created if missing)")
+        .into());
+    }
+    let app_dir = args.output_dir.join(&args.app_name);
+    if app_dir.exists() && !app_dir.is_dir() {
+        return Err(CliError::new(Exit::Failed, format!("{} exists and is not a folder", app_dir.display()))
+            .with_help("choose another APP_NAME or --output-dir, or move that file away")
+            .into());
+    }
+    let previous = Manifest::read(&app_dir)?;
+    let requested: Vec<String> =
+        args.templates.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    if !args.templates.is_empty() && requested.is_empty() {
+        return Err(CliError::usage("--template was given an empty name")
+            .with_help(format!("valid templates: {}", catalog.names().join(", ")))
+            .into());
+    }
+    let templates: Vec<String> = match (&previous, requested.is_empty()) {
+        (Some(m), true) => m.templates.clone(),
+        _ => catalog.resolve(&requested)?.iter().map(|w| w.name.clone()).collect(),
+    };
+    let api_base_url = match (&args.api_base_url, &previous) {
+        (Some(url), _) => check_http_url(url)?,
+        (None, Some(m)) => m.answers.api_base_url.clone(),
+        (None, None) => plan::DEFAULT_API_BASE_URL.to_string(),
+    };
+    let observability = args.observability || previous.as_ref().is_some_and(|m| m.answers.observability);
+    let database_url = if args.skip_db { None } else { args.database_url.clone().filter(|u| !u.trim().is_empty()) };
+    Ok(BuildOptions {
+        app_dir,
+        answers: Answers { app_name: args.app_name.clone(), api_base_url, observability },
+        templates,
+        previous,
+        database_url,
+    })
+}
+
+fn check_http_url(url: &str) -> Result<String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let rest = trimmed.strip_prefix("http://").or_else(|| trimmed.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => {
+            Ok(trimmed.to_string())
+        }
+        _ => Err(CliError::usage(format!("--api-base-url `{url}` is not an http(s) URL"))
+            .with_help("e.g. --api-base-url https://dummyjson.com or http://127.0.0.1:3001")
+            .into()),
+    }
+}
+
+/// Turns each conflict into skip/overwrite/backup, by flag or by asking; aborts
+/// with exit 3 (nothing written) when the policy is abort.
+fn resolve_conflicts(plan: &mut Plan, args: &BuildArgs, shell: &Shell) -> Result<()> {
+    if plan.conflicts().next().is_none() {
+        return Ok(());
+    }
+    let policy = match args.on_conflict {
+        Some(p) => p,
+        None if shell.is_interactive() && !args.yes => return ask_each(plan, shell),
+        None => OnConflict::Abort,
+    };
+    let action = match policy {
+        OnConflict::Abort => return Err(abort(plan, shell)),
+        OnConflict::Skip => Action::Skip,
+        OnConflict::Overwrite => Action::Overwrite,
+        OnConflict::Backup => Action::Backup,
+    };
+    plan::resolve_conflicts(plan, |_| action);
+    Ok(())
+}
+
+fn abort(plan: &Plan, shell: &Shell) -> anyhow::Error {
+    let conflicts: Vec<&str> = plan.conflicts().map(|f| f.path.as_str()).collect();
+    for path in &conflicts {
+        shell.status("conflict", path);
+    }
+    CliError::new(
+        Exit::Conflict,
+        format!(
+            "{} file(s) in {} differ from what tasker-app would write (you changed them); nothing was written",
+            conflicts.len(),
+            plan.app_dir.display()
+        ),
+    )
+    .with_help("run again with --on-conflict skip (keep yours), backup (keep yours as FILE.bak) or overwrite")
+    .into()
+}
+
+fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
+    let choices = ["keep mine (skip)", "back mine up as FILE.bak, then write", "overwrite mine", "abort: write nothing"];
+    let mut decided = Vec::new();
+    for f in plan.conflicts() {
+        let pick = dialoguer::Select::new()
+            .with_prompt(format!("{} was changed since it was generated", f.path))
+            .items(&choices)
+            .default(0)
+            .interact_opt()
+            .context("cannot read the answer; run again with --on-conflict")?;
+        let action = match pick {
+            Some(0) => Action::Skip,
+            Some(1) => Action::Backup,
+            Some(2) => Action::Overwrite,
+            _ => return Err(abort(plan, shell)),
+        };
+        decided.push((f.path.clone(), action));
+    }
+    plan::resolve_conflicts(plan, |path| {
+        decided.iter().find(|(p, _)| p == path).map_or(Action::Skip, |(_, a)| *a)
+    });
+    Ok(())
+}
+
+/// The plan on stdout: the contract's JSON, or one line per file.
+fn print_plan(plan: &Plan, format: Format, shell: &Shell, dry_run: bool) -> Result<()> {
+    match format {
+        Format::Json => {
+            let mut doc = serde_json::to_value(plan)?;
+            doc["dry_run"] = json!(dry_run);
+            shell.data(serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Text => {
+            let mut out = format!("Plan for {} ({})\n", plan.app_dir.display(), plan.templates.join(", "));
+            for f in &plan.files {
+                out.push_str(&format!("{:>12}  {}\n", f.action.verb(), f.path));
+            }
+            if plan.database.steps.is_empty() {
+                out.push_str("database: none (no --database-url, or --skip-db)\n");
+            } else {
+                out.push_str("database:\n");
+                for step in &plan.database.steps {
+                    out.push_str(&format!("  - {step}\n"));
+                }
+            }
+            out.push_str("(dry run: nothing was written)");
+            shell.data(out);
+        }
+    }
+    Ok(())
+}
+
+fn print_next_steps(plan: &Plan, workflows: &[&Workflow], db_ready: bool, shell: &Shell) {
+    let written = plan.files.iter().filter(|f| f.action.writes()).count();
+    shell.status(
+        "Finished",
+        format!("{} in {} ({} workflow(s), {written} file(s) written)", plan.manifest.answers.app_name, plan.app_dir.display(), workflows.len()),
+    );
+    let mut steps = vec![format!("cd {}", plan.app_dir.display())];
+    if !db_ready {
+        steps.push("export DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/app   # your database".into());
+        steps.push("cargo run -- migrate".into());
+    }
+    steps.push("cargo run -- fake-api &          # the stand-in external API on :3001".into());
+    steps.push("cargo run -- serve &             # orchestration + worker, REST on :8080".into());
+    for w in workflows {
+        steps.push(format!(
+            "cargo run -- run {}/{} --context '{}' --wait",
+            w.namespace(),
+            w.task_name(),
+            w.example_context.as_deref().unwrap_or("{}")
+        ));
+    }
+    shell.info("\nNext steps:");
+    for s in steps {
+        shell.info(format!("  {s}"));
+    }
+}
+
+/// Where build meets the database code (src/db, src/environment).
+mod db_hooks {
+    use crate::plan::Plan;
+    use crate::shell::Shell;
+    use anyhow::{Result, bail};
+    use std::path::Path;
+
+    pub fn plan_steps(_url: &str, _plan: &Plan) -> Vec<String> {
+        Vec::new()
+    }
+
+    pub fn preflight_for_build(_url: &str, _shell: &Shell) -> Result<()> {
+        Ok(())
+    }
+
+    pub fn apply_for_build(_url: &str, _app_dir: &Path, _shell: &Shell) -> Result<()> {
+        bail!("preparing the database from build is not wired in this revision; use --skip-db")
+    }
+}

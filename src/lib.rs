@@ -1,0 +1,32 @@
+/*!
+`tasker-app`: create ready-to-run workflow applications on the Tasker
+orchestration engine. `main.rs` parses and reports; this crate does the work.
+See docs/ARCHITECTURE.md for the map.
+*/
+
+pub mod apply;
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod manifest;
+pub mod names;
+pub mod plan;
+pub mod render;
+pub mod shell;
+pub mod workflow_check;
+
+use cli::{Cli, Command};
+use shell::Shell;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli, shell: &Shell) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build(args) => commands::build::run(args, shell),
+        Command::ListTemplates(args) => commands::list_templates::run(args, shell),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::ValidateEnvironment(_) | Command::InstallDatabaseObjects(_) => {
+            anyhow::bail!("this command is not wired in this revision")
+        }
+    }
+}
