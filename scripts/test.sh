@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need
+# (protoc, shellcheck, PostgreSQL with pgmq), starts PostgreSQL, then runs
+# lint, every cargo test (unit, CLI, database, generated-app end to end) and
+# the installer suite. Safe to run again; each setup step is skipped when done.
+#
+#   scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'info: %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+need_packages() {
+    local missing=()
+    command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+    command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "installing ${missing[*]} (apt)"
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+main() {
+    need_packages
+    say "provisioning PostgreSQL with pgmq"
+    eval "$(scripts/provision-postgres.sh --export)"
+    export TASKER_APP_TEST_DATABASE_URL DATABASE_URL
+    say "lint: rustfmt, clippy"
+    cargo fmt --check
+    cargo clippy --locked --all-targets -- -D warnings
+    say "cargo test (unit, CLI, database, generated app end to end)"
+    cargo test --locked -- --test-threads="${TASKER_APP_TEST_THREADS:-2}"
+    say "installer tests"
+    sh tests/installer/run.sh
+}
+
+main "$@"
