@@ -1,0 +1,85 @@
+//! `identify_low_stock`: the warehouse's products with fewer available units
+//! than the threshold, and how many of each to order
+//! (`app.low_stock_products`: back up to three times the threshold, at least
+//! the supplier's minimum order quantity).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::PgPool;
+use tasker_shared::TaskerResult;
+use tasker_shared::messaging::StepExecutionResult;
+use tasker_shared::types::base::TaskSequenceStep;
+use tasker_worker::worker::handlers::StepHandler;
+
+use super::monitor_stock_levels::StockCount;
+use crate::context::AppContext;
+use crate::handlers::support::{StepError, StepInput, finish};
+
+/// The result of `identify_low_stock`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LowStock {
+    pub warehouse: String,
+    pub threshold: i64,
+    pub products: Vec<LowStockProduct>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct LowStockProduct {
+    pub product_id: i32,
+    pub title: String,
+    pub sku: Option<String>,
+    pub supplier: String,
+    pub unit_cost_cents: i64,
+    pub available: i32,
+    pub reorder_quantity: i32,
+}
+
+pub struct IdentifyLowStock {
+    db: PgPool,
+}
+
+impl IdentifyLowStock {
+    pub fn new(ctx: Arc<AppContext>) -> IdentifyLowStock {
+        IdentifyLowStock { db: ctx.db.clone() }
+    }
+
+    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
+        let count: StockCount = StepInput::new(step).dependency("monitor_stock_levels")?;
+        let threshold = i32::try_from(count.threshold)
+            .map_err(|_| StepError::bad_input(format!("threshold {} is too large", count.threshold)))?;
+
+        let products: Vec<LowStockProduct> = sqlx::query_as(
+            "SELECT product_id, title, sku, supplier, (unit_cost * 100)::bigint AS unit_cost_cents, \
+                    available, reorder_quantity \
+             FROM app.low_stock_products($1, $2)",
+        )
+        .bind(threshold)
+        .bind(&count.warehouse)
+        .fetch_all(&self.db)
+        .await
+        .map_err(|e| StepError::database("listing low-stock products", e))?;
+
+        let low = LowStock {
+            warehouse: count.warehouse,
+            threshold: count.threshold,
+            products,
+        };
+        serde_json::to_value(low).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
+    }
+}
+
+#[async_trait]
+impl StepHandler for IdentifyLowStock {
+    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
+        let started = Instant::now();
+        finish(step, started, self.run(step).await)
+    }
+
+    fn name(&self) -> &str {
+        "inventory.identify_low_stock"
+    }
+}
