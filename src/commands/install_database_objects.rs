@@ -1,0 +1,237 @@
+/*!
+`tasker-app install-database-objects [APP_DIR]`: copy the embedded SQL into
+`APP_DIR/db/` (never over a file the user edited: that is a conflict, exit 3,
+and nothing is written), then apply everything pending in one transaction.
+`--check` compares the live database with the embedded definitions (exit 5 on
+drift, naming each object); `--dry-run` prints what would happen.
+*/
+
+use crate::cli::{Format, InstallDbArgs};
+use crate::db::{self, DbSources, Status, sources};
+use crate::error::{CliError, Exit};
+use crate::manifest::{self, Manifest, sha256_hex};
+use crate::shell::Shell;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::json;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyAction {
+    Create,
+    Identical,
+    /// Differs, but unchanged since tasker-app generated it: safe to replace.
+    Update,
+    Conflict,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyPlan {
+    pub path: String,
+    pub action: CopyAction,
+    pub sha256: String,
+    #[serde(skip)]
+    pub contents: Vec<u8>,
+}
+
+pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
+    let url = args
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty());
+    if args.check {
+        return check(url, args.format, shell);
+    }
+    let embedded = sources::embedded_files()?;
+    let copies = plan_copies(&args.app_dir, &embedded)?;
+    if args.dry_run {
+        return print_dry_run(&args.app_dir, &copies, args.format, shell);
+    }
+    let url = url.ok_or_else(|| {
+        CliError::usage("install-database-objects needs a database: pass --database-url or set DATABASE_URL")
+            .with_help("e.g. --database-url postgresql://postgres:postgres@127.0.0.1:5432/app (or use --dry-run to see the plan)")
+    })?;
+    let conflicts: Vec<&str> = copies
+        .iter()
+        .filter(|c| c.action == CopyAction::Conflict)
+        .map(|c| c.path.as_str())
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(CliError::new(
+            Exit::Conflict,
+            format!("{} file(s) in {} differ from tasker-app's and were edited: {}; nothing was written", conflicts.len(), args.app_dir.display(), conflicts.join(", ")),
+        )
+        .with_help("move your edits into new files (e.g. a new db/migrations/NNNN_*.sql), or delete the edited files to get tasker-app's versions back")
+        .into());
+    }
+    write_copies(&args.app_dir, &copies, shell)?;
+    let report = db::apply_app_dir(url, &args.app_dir, shell)?;
+    if args.format == Format::Json {
+        shell.data(serde_json::to_string_pretty(
+            &json!({ "ok": true, "files": copies, "database": report }),
+        )?);
+    }
+    Ok(())
+}
+
+/// What copying the embedded files into `APP/db/` would do, file by file.
+pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec<CopyPlan>> {
+    let manifest = Manifest::read(app_dir)?;
+    let mut out = Vec::new();
+    for (rel, bytes) in embedded {
+        let path = format!("db/{rel}");
+        let target = app_dir.join(&path);
+        let sha256 = sha256_hex(bytes);
+        let action = match std::fs::read(&target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => CopyAction::Create,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
+            Ok(existing) if existing == *bytes => CopyAction::Identical,
+            Ok(existing) => {
+                let generated = manifest.as_ref().and_then(|m| m.files.get(&path));
+                if generated.is_some_and(|sha| *sha == sha256_hex(&existing)) {
+                    CopyAction::Update
+                } else {
+                    CopyAction::Conflict
+                }
+            }
+        };
+        out.push(CopyPlan {
+            path,
+            action,
+            sha256,
+            contents: bytes.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn write_copies(app_dir: &Path, copies: &[CopyPlan], shell: &Shell) -> Result<()> {
+    let mut written = Vec::new();
+    for c in copies {
+        match c.action {
+            CopyAction::Identical => shell.status("identical", &c.path),
+            CopyAction::Create | CopyAction::Update => {
+                let target = app_dir.join(&c.path);
+                let dir = target.parent().expect("a db/ file has a parent folder");
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                    .with_context(|| format!("cannot write in {}", dir.display()))?;
+                std::io::Write::write_all(&mut tmp, &c.contents)?;
+                tmp.persist(&target)
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                shell.status(
+                    if c.action == CopyAction::Create {
+                        "create"
+                    } else {
+                        "update"
+                    },
+                    &c.path,
+                );
+                written.push(c);
+            }
+            CopyAction::Conflict => unreachable!("conflicts stop before writing"),
+        }
+    }
+    // Keep the manifest true, so a later build still knows these files as generated.
+    if let Some(mut m) = Manifest::read(app_dir)? {
+        if !written.is_empty() {
+            for c in written {
+                m.files.insert(c.path.clone(), c.sha256.clone());
+            }
+            let path = app_dir.join(manifest::PATH);
+            std::fs::write(&path, m.to_toml())
+                .with_context(|| format!("cannot update {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn print_dry_run(app_dir: &Path, copies: &[CopyPlan], format: Format, shell: &Shell) -> Result<()> {
+    let files: Vec<(&str, &[u8])> = copies
+        .iter()
+        .map(|c| (c.path.as_str(), c.contents.as_slice()))
+        .collect();
+    let version = db::engine::pinned_version(app_dir);
+    let steps = db::plan_steps(files, &version);
+    match format {
+        Format::Json => shell.data(serde_json::to_string_pretty(&json!({
+            "app_dir": app_dir, "dry_run": true, "files": copies, "database": { "steps": steps }
+        }))?),
+        Format::Text => {
+            let mut out = format!("Plan for {}\n", app_dir.display());
+            for c in copies {
+                let verb = match c.action {
+                    CopyAction::Create => "create",
+                    CopyAction::Identical => "identical",
+                    CopyAction::Update => "update",
+                    CopyAction::Conflict => "conflict",
+                };
+                out.push_str(&format!("{verb:>12}  {}\n", c.path));
+            }
+            out.push_str("database:\n");
+            for s in steps {
+                out.push_str(&format!("  - {s}\n"));
+            }
+            out.push_str("(dry run: nothing was written or applied)");
+            shell.data(out);
+        }
+    }
+    Ok(())
+}
+
+fn check(url: Option<&str>, format: Format, shell: &Shell) -> Result<()> {
+    let url = url.ok_or_else(|| {
+        CliError::usage("--check needs a database: pass --database-url or set DATABASE_URL")
+    })?;
+    let sources = DbSources::embedded()?;
+    let statuses = db::check(url, &sources)?;
+    let bad: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status != Status::Ok)
+        .map(|s| {
+            format!(
+                "{} {} ({}: {})",
+                s.kind,
+                s.name,
+                s.status.as_str(),
+                s.reason
+            )
+        })
+        .collect();
+    match format {
+        Format::Json => shell.data(serde_json::to_string_pretty(
+            &json!({ "ok": bad.is_empty(), "objects": statuses }),
+        )?),
+        Format::Text => {
+            let mut out = String::new();
+            for s in &statuses {
+                out.push_str(&format!("{:>9}  {} {}", s.status.as_str(), s.kind, s.name));
+                if !s.reason.is_empty() {
+                    out.push_str(&format!(" ({})", s.reason));
+                }
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "{} object(s), {} differ",
+                statuses.len(),
+                bad.len()
+            ));
+            shell.data(out);
+        }
+    }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        Exit::Drift,
+        format!(
+            "{} database object(s) differ from tasker-app's definitions: {}",
+            bad.len(),
+            bad.join("; ")
+        ),
+    )
+    .with_help("run `tasker-app install-database-objects` (without --check) to reinstall them")
+    .into())
+}

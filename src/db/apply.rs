@@ -1,0 +1,377 @@
+/*!
+Applying everything in ONE transaction, in the order of docs/ARCHITECTURE.md:
+bootstrap, compat, engine migrations, app migrations, functions, views. Any
+failure rolls the whole transaction back: the database is left exactly as it
+was. A second run finds everything recorded and applies nothing.
+*/
+
+use super::connect::{db_error_text, quote_ident};
+use super::engine::{self, EngineMigration};
+use super::objects::{self, Status};
+use super::sources::{DbObject, DbSources, ObjectKind, SqlFile};
+use crate::error::{CliError, Exit};
+use crate::shell::Shell;
+use anyhow::{Context, Result, anyhow, bail};
+use postgres::error::SqlState;
+use postgres::{Client, Transaction};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// What one apply did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// `host:port/db as user` (never a password).
+    pub database: String,
+    pub created_database: bool,
+    /// `VERSION description` of each engine migration applied now.
+    pub engine_migrations: Vec<String>,
+    /// `NNNN_name` of each app migration applied now.
+    pub app_migrations: Vec<String>,
+    /// `kind name` of each function or view (re)installed now.
+    pub objects: Vec<String>,
+    /// How many migrations and objects were already up to date.
+    pub unchanged: usize,
+    pub elapsed_ms: u128,
+}
+
+impl Report {
+    pub fn changed_anything(&self) -> bool {
+        self.created_database
+            || !self.engine_migrations.is_empty()
+            || !self.app_migrations.is_empty()
+            || !self.objects.is_empty()
+    }
+}
+
+/// Everything the apply needs besides the connection.
+pub struct Inputs<'a> {
+    pub sources: &'a DbSources,
+    /// `None` skips the engine step (only for tests of the app objects alone).
+    pub engine: Option<&'a [EngineMigration]>,
+    pub tool_version: &'a str,
+    /// The URL, only to scrub it out of error texts.
+    pub url: &'a str,
+}
+
+/// Applies all pending steps in one transaction and commits.
+pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<Report> {
+    let started = Instant::now();
+    let mut report = Report::default();
+    let mut tx = client.transaction().context("cannot start a transaction")?;
+    let url = inputs.url;
+
+    // The same lock sqlx's migrator takes: `APP migrate` running now waits for us.
+    let db: String = tx.query_one("SELECT current_database()", &[])?.get(0);
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&engine::lock_id(&db)])?;
+
+    for file in inputs
+        .sources
+        .bootstrap
+        .iter()
+        .chain(&inputs.sources.compat)
+    {
+        run_file(&mut tx, file, url)?;
+    }
+    if let Some(migrations) = inputs.engine {
+        engine_step(&mut tx, migrations, &mut report, shell, url)?;
+    }
+    app_migrations_step(&mut tx, inputs.sources, &mut report, shell, url)?;
+    objects_step(&mut tx, inputs, &mut report, shell)?;
+
+    tx.commit()
+        .map_err(|e| anyhow!("the database refused to commit: {}", db_error_text(&e, url)))?;
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+/// Runs one file; on failure the error names it and says nothing was applied.
+fn run_file(tx: &mut Transaction<'_>, file: &SqlFile, url: &str) -> Result<()> {
+    tx.batch_execute("RESET search_path")?;
+    tx.batch_execute(&file.sql)
+        .map_err(|e| sql_failure(&format!("db/{}", file.rel_path), &e, url))
+}
+
+/// A failed statement: which file, the server's words, and that nothing stays.
+pub fn sql_failure(what: &str, err: &postgres::Error, url: &str) -> anyhow::Error {
+    let text = db_error_text(err, url);
+    let rolled_back = "nothing was applied (the transaction was rolled back)";
+    if err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+        return CliError::new(
+            Exit::EnvironmentNotReady,
+            format!("{what} failed: {text}; {rolled_back}"),
+        )
+        .with_help(PRIVILEGE_HINT)
+        .into();
+    }
+    anyhow!("{what} failed: {text}; {rolled_back}")
+}
+
+pub const PRIVILEGE_HINT: &str = "the engine's migrations create extensions (pgmq) and an event trigger, which needs a superuser: connect as one (e.g. postgresql://postgres:...@host/db), or have an administrator run `ALTER ROLE <you> SUPERUSER`, or let an administrator run `tasker-app install-database-objects` once";
+
+fn engine_step(
+    tx: &mut Transaction<'_>,
+    migrations: &[EngineMigration],
+    report: &mut Report,
+    shell: &Shell,
+    url: &str,
+) -> Result<()> {
+    tx.batch_execute("RESET search_path")?;
+    tx.batch_execute(engine::MIGRATIONS_TABLE_DDL)
+        .map_err(|e| sql_failure("creating _sqlx_migrations", &e, url))?;
+    if let Some(row) = tx.query_opt(
+        "SELECT version FROM _sqlx_migrations WHERE success = false ORDER BY version LIMIT 1",
+        &[],
+    )? {
+        let v: i64 = row.get(0);
+        bail!(
+            "engine migration {v} is marked as failed (dirty) in _sqlx_migrations; fix the database by hand and delete that row, then run again"
+        );
+    }
+    let applied: HashMap<i64, Vec<u8>> = tx
+        .query("SELECT version, checksum FROM _sqlx_migrations", &[])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for version in applied.keys() {
+        if !migrations.iter().any(|m| m.version == *version) {
+            bail!(
+                "the database has engine migration {version}, which this app's tasker-shared does not know; \
+                 it was prepared by a newer engine version: use a fresh database, or the engine version that applied it"
+            );
+        }
+    }
+    let superuser: bool = tx
+        .query_one(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )?
+        .get(0);
+    for m in migrations {
+        match applied.get(&m.version) {
+            Some(sum) if *sum == m.checksum => report.unchanged += 1,
+            Some(_) => bail!(
+                "engine migration {} ({}) was applied with different contents (checksum mismatch); \
+                 the engine's migrator will refuse this database: use the engine version that applied it, or a fresh database",
+                m.version,
+                m.description
+            ),
+            None => {
+                if m.no_tx {
+                    bail!(
+                        "engine migration {} must run outside a transaction; run `cargo run -- migrate` in the app instead",
+                        m.file_name
+                    );
+                }
+                if !superuser {
+                    return Err(CliError::new(
+                        Exit::EnvironmentNotReady,
+                        format!("engine migration {} needs a superuser, and the database role is not one; nothing was applied", m.file_name),
+                    )
+                    .with_help(PRIVILEGE_HINT)
+                    .into());
+                }
+                let started = Instant::now();
+                tx.batch_execute(&m.sql).map_err(|e| {
+                    sql_failure(&format!("engine migration {}", m.file_name), &e, url)
+                })?;
+                let nanos = i64::try_from(started.elapsed().as_nanos()).unwrap_or(i64::MAX);
+                tx.execute(
+                    "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)",
+                    &[&m.version, &m.description, &m.checksum, &nanos],
+                )?;
+                shell.status("migrate", format!("engine {} {}", m.version, m.description));
+                report
+                    .engine_migrations
+                    .push(format!("{} {}", m.version, m.description));
+            }
+        }
+    }
+    tx.batch_execute("RESET search_path")?;
+    Ok(())
+}
+
+fn app_migrations_step(
+    tx: &mut Transaction<'_>,
+    sources: &DbSources,
+    report: &mut Report,
+    shell: &Shell,
+    url: &str,
+) -> Result<()> {
+    let applied: HashMap<String, String> = tx
+        .query(
+            "SELECT version, sha256 FROM tasker_app.applied_migrations",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for m in &sources.migrations {
+        match applied.get(&m.version) {
+            Some(sha) => {
+                if *sha != m.file.sha256 {
+                    shell.warn(format!(
+                        "db/{} changed after it was applied; migrations run once, so write the change as a new migration",
+                        m.file.rel_path
+                    ));
+                }
+                report.unchanged += 1;
+            }
+            None => {
+                run_file(tx, &m.file, url)?;
+                tx.execute(
+                    "INSERT INTO tasker_app.applied_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                    &[&m.version, &m.name, &m.file.sha256],
+                )?;
+                shell.status("migrate", format!("db/{}", m.file.rel_path));
+                report
+                    .app_migrations
+                    .push(format!("{}_{}", m.version, m.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn objects_step(
+    tx: &mut Transaction<'_>,
+    inputs: &Inputs<'_>,
+    report: &mut Report,
+    shell: &Shell,
+) -> Result<()> {
+    let statuses = objects::statuses(tx, inputs.sources)?;
+    let mut pending = Vec::new();
+    for (object, status) in inputs.sources.objects().zip(statuses) {
+        if status.status == Status::Ok {
+            report.unchanged += 1;
+        } else {
+            pending.push((object, status.status));
+        }
+    }
+    // Files run in name order; one that needs an object created by a later
+    // file (a view on a view) is retried after the others, until no progress.
+    while !pending.is_empty() {
+        let mut deferred = Vec::new();
+        let mut last_error = None;
+        let before = pending.len();
+        for (object, status) in pending {
+            match install_object(tx, object, inputs.url)? {
+                None => record_object(tx, object, status, inputs, report, shell)?,
+                Some(err) => {
+                    last_error = Some(err);
+                    deferred.push((object, status));
+                }
+            }
+        }
+        if deferred.len() == before {
+            let (object, _) = deferred[0];
+            let err = last_error.expect("a deferred object has an error");
+            return Err(sql_failure(
+                &format!("db/{}", object.file.rel_path),
+                &err,
+                inputs.url,
+            ));
+        }
+        pending = deferred;
+    }
+    Ok(())
+}
+
+fn record_object(
+    tx: &mut Transaction<'_>,
+    object: &DbObject,
+    status: Status,
+    inputs: &Inputs<'_>,
+    report: &mut Report,
+    shell: &Shell,
+) -> Result<()> {
+    let fingerprint = objects::fingerprint(tx, object)?;
+    if fingerprint.is_none() {
+        bail!(
+            "db/{} ran, but no {} named {} exists afterwards; name the object in the file as `schema.name`; nothing was applied",
+            object.file.rel_path,
+            object.kind.as_str(),
+            object.name
+        );
+    }
+    tx.execute(
+        "INSERT INTO tasker_app.database_objects (name, kind, sha256, fingerprint, tool_version, installed_at)
+         VALUES ($1, $2, $3, $4, $5, now())
+         ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, sha256 = EXCLUDED.sha256,
+             fingerprint = EXCLUDED.fingerprint, tool_version = EXCLUDED.tool_version, installed_at = now()",
+        &[&object.name, &object.kind.as_str(), &object.file.sha256, &fingerprint, &inputs.tool_version],
+    )?;
+    let verb = if status == Status::Missing {
+        "create"
+    } else {
+        "update"
+    };
+    shell.status(
+        verb,
+        format!(
+            "{} {} (db/{})",
+            object.kind.as_str(),
+            object.name,
+            object.file.rel_path
+        ),
+    );
+    report
+        .objects
+        .push(format!("{} {}", object.kind.as_str(), object.name));
+    Ok(())
+}
+
+/// True for errors a later file may cure (it creates the missing object).
+fn may_depend_on_a_later_file(err: &postgres::Error) -> bool {
+    [
+        SqlState::UNDEFINED_TABLE,
+        SqlState::UNDEFINED_FUNCTION,
+        SqlState::UNDEFINED_OBJECT,
+    ]
+    .iter()
+    .any(|c| err.code() == Some(c))
+}
+
+/// Runs an object's file in a savepoint. `Ok(Some(err))`: it needs an object
+/// that does not exist yet (retry later). A view whose columns changed cannot
+/// be replaced in place (PostgreSQL refuses to drop or rename view columns);
+/// then it is dropped and created again, inside the same transaction.
+fn install_object(
+    tx: &mut Transaction<'_>,
+    object: &DbObject,
+    url: &str,
+) -> Result<Option<postgres::Error>> {
+    tx.batch_execute("RESET search_path")?;
+    let mut attempt = tx.transaction()?;
+    match attempt.batch_execute(&object.file.sql) {
+        Ok(()) => {
+            attempt.commit()?;
+            Ok(None)
+        }
+        Err(e) if may_depend_on_a_later_file(&e) => {
+            attempt.rollback()?;
+            Ok(Some(e))
+        }
+        Err(e)
+            if object.kind == ObjectKind::View
+                && e.code() == Some(&SqlState::INVALID_TABLE_DEFINITION) =>
+        {
+            attempt.rollback()?;
+            let (schema, name) = object.name.split_once('.').unwrap_or(("app", &object.name));
+            let drop = format!(
+                "DROP VIEW IF EXISTS {}.{}",
+                quote_ident(schema),
+                quote_ident(name)
+            );
+            tx.batch_execute(&drop)
+                .map_err(|e| sql_failure(&format!("replacing view {}", object.name), &e, url))?;
+            run_file(tx, &object.file, url)?;
+            Ok(None)
+        }
+        Err(e) => Err(sql_failure(
+            &format!("db/{}", object.file.rel_path),
+            &e,
+            url,
+        )),
+    }
+}

@@ -1,0 +1,212 @@
+/*!
+Opening a connection: bounded in time (an unreachable server fails within
+[`CONNECT_TIMEOUT`]), and every failure explained with the URL redacted and a
+next step. Errors that mean "the environment is not ready" carry exit code 4.
+*/
+
+use super::url::{describe, redact, scrub};
+use crate::error::{CliError, Exit};
+use anyhow::Result;
+use postgres::error::SqlState;
+use postgres::{Client, Config, NoTls};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The whole connection attempt (TCP, TLS negotiation, authentication) ends
+/// within this time.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const START_HINT: &str = "start PostgreSQL (Debian/Ubuntu: `sudo scripts/provision-postgres.sh` from the tasker-app repo, or `sudo pg_ctlcluster 15 main start`; macOS: `brew services start postgresql@17`; Docker: `docker run -d -p 5432:5432 -e POSTGRES_PASSWORD=postgres ghcr.io/pgmq/pg17-pgmq:latest`), or pass the right --database-url / DATABASE_URL";
+
+/// Parses a URL, refusing what the driver cannot read, with the URL redacted.
+pub fn parse(url: &str) -> Result<Config> {
+    url.parse::<Config>().map_err(|e| {
+        CliError::usage(format!(
+            "the database URL `{}` is not valid: {}",
+            redact(url),
+            scrub(&e.to_string(), url)
+        ))
+        .with_help("write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+        .into()
+    })
+}
+
+/// Connects, or fails within [`CONNECT_TIMEOUT`] with a message and a next step.
+pub fn connect(url: &str) -> Result<Client> {
+    let mut config = parse(url)?;
+    config.connect_timeout(CONNECT_TIMEOUT);
+    config.application_name("tasker-app");
+    let (tx, rx) = mpsc::channel();
+    // The driver bounds only the TCP connect; a server that accepts and then
+    // says nothing would hang the handshake. The thread bounds everything.
+    std::thread::spawn(move || {
+        let _ = tx.send(config.connect(NoTls));
+    });
+    match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(explain(url, &e)),
+        Err(_) => Err(CliError::new(
+            Exit::EnvironmentNotReady,
+            format!(
+                "cannot reach the database at {}: no answer within {} s",
+                describe(url),
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        )
+        .with_help(START_HINT)
+        .into()),
+    }
+}
+
+/// Connects; when the database itself does not exist yet, creates it through
+/// the server's `postgres` database first (what `createdb` would do).
+/// Returns the client and whether the database was created.
+pub fn connect_or_create(url: &str) -> Result<(Client, bool)> {
+    match connect(url) {
+        Ok(c) => Ok((c, false)),
+        Err(e) if is_missing_database(&e) => {
+            let config = parse(url)?;
+            let name = config.get_dbname().unwrap_or("postgres").to_string();
+            let maintenance = maintenance_url(url, &name)?;
+            let mut admin = connect(&maintenance)?;
+            admin
+                .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+                .map_err(|err| {
+                    anyhow::Error::from(
+                        CliError::new(
+                            Exit::EnvironmentNotReady,
+                            format!("database `{name}` does not exist at {} and could not be created: {}", describe(url), db_error_text(&err, url)),
+                        )
+                        .with_help(format!("create it yourself (`createdb {name}`), or grant CREATEDB to the role")),
+                    )
+                })?;
+            Ok((connect(url)?, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn is_missing_database(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.to_string().contains("(3D000)"))
+}
+
+/// The same server and credentials, database `postgres` (or `template1` when
+/// the target is `postgres`).
+fn maintenance_url(url: &str, target: &str) -> Result<String> {
+    let other = if target == "postgres" {
+        "template1"
+    } else {
+        "postgres"
+    };
+    if url.contains("://") {
+        let scheme_end = url.find("://").map_or(0, |i| i + 3);
+        let path_start = url[scheme_end..].find('/').map(|i| scheme_end + i);
+        let query_start = url.find('?');
+        let prefix = &url[..path_start.or(query_start).unwrap_or(url.len())];
+        let query = query_start.map_or("", |q| &url[q..]);
+        Ok(format!("{prefix}/{other}{query}"))
+    } else {
+        Ok(format!("{url} dbname={other}"))
+    }
+}
+
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The text of a driver error, with its SQLSTATE, detail and hint, scrubbed.
+pub fn db_error_text(err: &postgres::Error, url: &str) -> String {
+    let text = match err.as_db_error() {
+        Some(db) => {
+            let mut s = format!("{} ({})", db.message(), db.code().code());
+            if let Some(d) = db.detail() {
+                s.push_str(&format!("; detail: {d}"));
+            }
+            if let Some(h) = db.hint() {
+                s.push_str(&format!("; hint: {h}"));
+            }
+            s
+        }
+        None => {
+            let mut s = err.to_string();
+            let mut source = std::error::Error::source(err);
+            while let Some(cause) = source {
+                let c = cause.to_string();
+                if !s.contains(&c) {
+                    s.push_str(&format!(": {c}"));
+                }
+                source = cause.source();
+            }
+            s
+        }
+    };
+    scrub(&text, url)
+}
+
+fn explain(url: &str, err: &postgres::Error) -> anyhow::Error {
+    let target = describe(url);
+    let text = db_error_text(err, url);
+    let (message, help) = match err.code() {
+        Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => (
+            format!("the database at {target} refused the login: {text}"),
+            "check the user name and password in --database-url / DATABASE_URL (the password is never printed)".to_string(),
+        ),
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => (
+            format!("the database at {target} does not exist: {text}"),
+            "create it (`createdb NAME`), or point --database-url at an existing database".to_string(),
+        ),
+        Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS || *c == SqlState::CANNOT_CONNECT_NOW => (
+            format!("the database at {target} is not accepting connections: {text}"),
+            "wait for the server to finish starting, or raise max_connections".to_string(),
+        ),
+        Some(_) => (format!("cannot connect to the database at {target}: {text}"), START_HINT.to_string()),
+        None => {
+            let why = if text.to_ascii_lowercase().contains("tls") || text.contains("ssl") {
+                format!("{text} (tasker-app connects without TLS; use sslmode=disable or sslmode=prefer for a local server)")
+            } else {
+                text
+            };
+            (format!("cannot reach the database at {target}: {why}"), START_HINT.to_string())
+        }
+    };
+    CliError::new(Exit::EnvironmentNotReady, message)
+        .with_help(help)
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maintenance_url_keeps_credentials_and_query() {
+        assert_eq!(
+            maintenance_url("postgresql://u:p@h:1/app?sslmode=disable", "app").unwrap(),
+            "postgresql://u:p@h:1/postgres?sslmode=disable"
+        );
+        assert_eq!(
+            maintenance_url("postgresql://u:p@h/postgres", "postgres").unwrap(),
+            "postgresql://u:p@h/template1"
+        );
+        assert_eq!(
+            maintenance_url("postgresql://u:p@h", "u").unwrap(),
+            "postgresql://u:p@h/postgres"
+        );
+    }
+
+    #[test]
+    fn a_closed_port_fails_fast_with_a_next_step_and_no_password() {
+        let started = std::time::Instant::now();
+        let Err(err) = connect("postgresql://u:hunter2secret@127.0.0.1:1/x") else {
+            panic!("port 1 accepted a connection")
+        };
+        assert!(started.elapsed() < CONNECT_TIMEOUT);
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("cannot reach the database at 127.0.0.1:1/x as u"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2secret"));
+        assert_eq!(crate::error::exit_code_of(&err), Exit::EnvironmentNotReady);
+    }
+}
