@@ -97,10 +97,7 @@ pub fn preflight_for_build(database_url: &str, shell: &crate::shell::Shell) -> a
         .filter(|c| c.status == CheckStatus::Fail)
         .collect();
     for c in checks.iter().filter(|c| c.status == CheckStatus::Warn) {
-        shell.warn(format!(
-            "{}: {} (required: {}); {}",
-            c.id, c.found, c.required, c.hint
-        ));
+        shell.warn(format!("{}: {} (required: {})", c.id, c.found, c.required));
     }
     if failed.is_empty() {
         return Ok(());
@@ -241,7 +238,50 @@ fn database_checks(database_url: Option<&str>) -> Vec<Check> {
     }
     let required = "reachable within 10 s, login accepted";
     let mut client = match connect::connect(url) {
-        Ok(c) => c,
+        Ok(c) => {
+            checks.push(check(
+                "database",
+                CheckStatus::Pass,
+                format!("connected to {}", describe(url)),
+                required,
+                "",
+            ));
+            c
+        }
+        Err(e) if connect::is_missing_database(&e) => {
+            // The server is fine; build creates the database. Inspect the server
+            // through its maintenance database instead.
+            let name = url
+                .parse::<postgres::Config>()
+                .ok()
+                .and_then(|c| c.get_dbname().map(str::to_string))
+                .unwrap_or_default();
+            match connect::maintenance_url(url, &name).and_then(|m| connect::connect(&m)) {
+                Ok(c) => {
+                    checks.push(check(
+                        "database",
+                        CheckStatus::Pass,
+                        format!("server reachable; database `{name}` does not exist yet (tasker-app creates it)"),
+                        required,
+                        "",
+                    ));
+                    c
+                }
+                Err(e) => {
+                    let hint = crate::error::help_of(&e)
+                        .unwrap_or(hints::NO_URL)
+                        .to_string();
+                    checks.push(check(
+                        "database",
+                        CheckStatus::Fail,
+                        format!("{e:#}"),
+                        required,
+                        &hint,
+                    ));
+                    return checks;
+                }
+            }
+        }
         Err(e) => {
             let hint = crate::error::help_of(&e)
                 .unwrap_or(hints::NO_URL)
@@ -256,13 +296,6 @@ fn database_checks(database_url: Option<&str>) -> Vec<Check> {
             return checks;
         }
     };
-    checks.push(check(
-        "database",
-        CheckStatus::Pass,
-        format!("connected to {}", describe(url)),
-        required,
-        "",
-    ));
     match preflight::inspect(&mut client) {
         Ok(facts) => checks.extend(server_checks(&facts)),
         Err(e) => checks.push(check(

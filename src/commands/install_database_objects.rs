@@ -65,6 +65,9 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
         .with_help("move your edits into new files (e.g. a new db/migrations/NNNN_*.sql), or delete the edited files to get tasker-app's versions back")
         .into());
     }
+    // The checks build runs too: reachable, version, pgmq, uuidv7, privileges.
+    // Before writing anything.
+    crate::environment::preflight_for_build(url, shell)?;
     write_copies(&args.app_dir, &copies, shell)?;
     let report = db::apply_app_dir(url, &args.app_dir, shell)?;
     if args.format == Format::Json {

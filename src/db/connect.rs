@@ -86,13 +86,14 @@ pub fn connect_or_create(url: &str) -> Result<(Client, bool)> {
     }
 }
 
-fn is_missing_database(err: &anyhow::Error) -> bool {
+/// The server answered that the database does not exist (SQLSTATE 3D000).
+pub fn is_missing_database(err: &anyhow::Error) -> bool {
     err.chain().any(|c| c.to_string().contains("(3D000)"))
 }
 
 /// The same server and credentials, database `postgres` (or `template1` when
 /// the target is `postgres`).
-fn maintenance_url(url: &str, target: &str) -> Result<String> {
+pub fn maintenance_url(url: &str, target: &str) -> Result<String> {
     let other = if target == "postgres" {
         "template1"
     } else {

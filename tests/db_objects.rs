@@ -1,0 +1,327 @@
+//! install-database-objects and build's database step against a real
+//! PostgreSQL: idempotent, one transaction, drift found and healed, engine
+//! migrations recorded exactly as the engine's migrator (sqlx 0.8) expects.
+
+mod db_support;
+
+use db_support::*;
+use sha2::{Digest, Sha384};
+use std::time::Instant;
+
+fn install(db: &TestDb, app: &std::path::Path) -> Output {
+    run(tasker_app()
+        .arg("install-database-objects")
+        .arg(app)
+        .arg("--database-url")
+        .arg(&db.url))
+}
+
+#[test]
+fn installing_twice_applies_everything_once_then_nothing() {
+    let db = TestDb::new("twice");
+    let app = app_dir();
+    let started = Instant::now();
+    let first = install(&db, app.path());
+    let first_ms = started.elapsed().as_millis();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first
+            .stderr
+            .contains("engine 20250810140001 pgmq extensions and headers"),
+        "{}",
+        first.stderr
+    );
+    assert!(
+        app.path().join("db/views").is_dir()
+            && app
+                .path()
+                .join("db/bootstrap/0001_tracking_schema.sql")
+                .is_file()
+    );
+    let objects = db.scalar_i64("SELECT count(*) FROM tasker_app.database_objects");
+    let engine = db.scalar_i64("SELECT count(*) FROM _sqlx_migrations");
+    let app_migrations = db.scalar_i64("SELECT count(*) FROM tasker_app.applied_migrations");
+    assert!(objects > 0 && engine >= 8 && app_migrations >= 1);
+    assert!(db.scalar_bool("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgmq')"));
+    assert!(db.scalar_bool("SELECT to_regprocedure('uuidv7()') IS NOT NULL"));
+    let installed_at: String = db
+        .client()
+        .query_one(
+            "SELECT max(installed_at)::text FROM tasker_app.database_objects",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+
+    let second = install(&db, app.path());
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("nothing to apply"),
+        "{}",
+        second.stderr
+    );
+    assert!(!second.stderr.contains("migrate "), "{}", second.stderr);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM tasker_app.database_objects"),
+        objects
+    );
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM _sqlx_migrations"),
+        engine
+    );
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM tasker_app.applied_migrations"),
+        app_migrations
+    );
+    let again: String = db
+        .client()
+        .query_one(
+            "SELECT max(installed_at)::text FROM tasker_app.database_objects",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        installed_at, again,
+        "a second run must not reinstall objects"
+    );
+    eprintln!("first install {first_ms} ms");
+}
+
+#[test]
+fn engine_migrations_are_recorded_exactly_as_sqlx_records_them() {
+    let db = TestDb::new("sqlx");
+    let app = app_dir();
+    assert_eq!(install(&db, app.path()).code, 0);
+    // sqlx 0.8 (sqlx-core migrate/source.rs + migration.rs): version = integer
+    // before the first `_`, description = the rest without `.sql`, `_` -> ` `,
+    // checksum = SHA-384 of the file's text; success = true.
+    let dir = tasker_app::db::engine::find_in_registry("0.1.8")
+        .expect("tasker-shared 0.1.8 in the Cargo registry");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    let rows = db.client().query("SELECT version, description, checksum, success, execution_time FROM public._sqlx_migrations ORDER BY version", &[]).unwrap();
+    assert_eq!(rows.len(), files.len());
+    for (file, row) in files.iter().zip(&rows) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let (version, rest) = name.split_once('_').unwrap();
+        let text = std::fs::read_to_string(file).unwrap();
+        assert_eq!(row.get::<_, i64>(0), version.parse::<i64>().unwrap());
+        assert_eq!(
+            row.get::<_, String>(1),
+            rest.trim_end_matches(".sql").replace('_', " ")
+        );
+        assert_eq!(
+            row.get::<_, Vec<u8>>(2),
+            Sha384::digest(text.as_bytes()).to_vec(),
+            "{name}"
+        );
+        assert!(row.get::<_, bool>(3));
+        assert!(row.get::<_, i64>(4) > 0, "execution_time is nanoseconds");
+    }
+    // The table has sqlx's columns and types.
+    let cols: Vec<String> = db
+        .client()
+        .query("SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = '_sqlx_migrations' ORDER BY ordinal_position", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            "version bigint",
+            "description text",
+            "installed_on timestamp with time zone",
+            "success boolean",
+            "checksum bytea",
+            "execution_time bigint"
+        ]
+    );
+}
+
+fn check_json(db: &TestDb) -> (i32, serde_json::Value, String) {
+    let out = run(tasker_app().args([
+        "install-database-objects",
+        "--check",
+        "--format",
+        "json",
+        "--database-url",
+        &db.url,
+    ]));
+    let doc: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    (out.code, doc, out.stderr)
+}
+
+fn status_of<'a>(doc: &'a serde_json::Value, name: &str) -> &'a str {
+    doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {doc}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn drift_is_found_named_and_healed() {
+    let db = TestDb::new("drift");
+    let app = app_dir();
+    assert_eq!(install(&db, app.path()).code, 0);
+    let (code, doc, _) = check_json(&db);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["ok"], true);
+    assert!(
+        doc["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "ok" && o["kind"].is_string())
+    );
+
+    // Drop a view that nothing depends on, and change another by hand.
+    let mut c = db.client();
+    let views: Vec<String> = c
+        .query(
+            "SELECT name FROM tasker_app.database_objects d WHERE kind = 'view' AND NOT EXISTS (
+                SELECT 1 FROM pg_depend dep JOIN pg_rewrite rw ON rw.oid = dep.objid
+                 WHERE dep.refobjid = to_regclass(d.name) AND rw.ev_class <> dep.refobjid) ORDER BY name",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(views.len() >= 2, "need two leaf views, got {views:?}");
+    let (dropped, changed) = (&views[0], &views[1]);
+    c.batch_execute(&format!("DROP VIEW {dropped}")).unwrap();
+    let def: String = c
+        .query_one(
+            &format!("SELECT pg_get_viewdef('{changed}'::regclass)"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    c.batch_execute(&format!(
+        "CREATE OR REPLACE VIEW {changed} AS SELECT * FROM ({}) hand_edit WHERE false",
+        def.trim_end_matches(';')
+    ))
+    .unwrap();
+
+    let (code, doc, stderr) = check_json(&db);
+    assert_eq!(code, 5, "{doc}");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(status_of(&doc, dropped), "missing");
+    assert_eq!(status_of(&doc, changed), "drifted");
+    assert!(
+        stderr.contains(dropped.as_str()) && stderr.contains(changed.as_str()),
+        "{stderr}"
+    );
+
+    let heal = install(&db, app.path());
+    assert_eq!(heal.code, 0, "{}", heal.stderr);
+    assert!(
+        heal.stderr.contains(&format!("create  view {dropped}")),
+        "{}",
+        heal.stderr
+    );
+    assert!(
+        heal.stderr.contains(&format!("update  view {changed}")),
+        "{}",
+        heal.stderr
+    );
+    let (code, doc, _) = check_json(&db);
+    assert_eq!(code, 0, "{doc}");
+}
+
+#[test]
+fn a_failure_in_the_middle_leaves_nothing_applied() {
+    let db = TestDb::new("broken");
+    let app = app_dir();
+    // The embedded objects plus a valid migration and a view that fails last.
+    for (rel, bytes) in tasker_app::db::sources::embedded_files().unwrap() {
+        let target = app.path().join("db").join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    copy_dir(
+        &repo().join("tests/fixtures/db_broken"),
+        &app.path().join("db"),
+    );
+    let shell = tasker_app::shell::Shell::captured();
+    let err = tasker_app::db::apply_app_dir(&db.url, app.path(), &shell).unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("db/views/zz_broken_view.sql") && text.contains("nothing was applied"),
+        "{text}"
+    );
+    assert!(text.contains("no_such_column"), "{text}");
+    // Nothing of any step is left: no tracking, no engine, no app objects.
+    assert!(db.scalar_bool(
+        "SELECT to_regclass('public._sqlx_migrations') IS NULL AND to_regnamespace('tasker') IS NULL
+            AND to_regnamespace('tasker_app') IS NULL AND to_regnamespace('app') IS NULL
+            AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgmq')
+            AND NOT EXISTS (SELECT 1 FROM pg_event_trigger)
+            AND to_regprocedure('public.uuidv7()') IS NULL"
+    ));
+}
+
+#[test]
+fn a_user_edited_file_is_a_conflict_and_nothing_is_written() {
+    let db = TestDb::new("conflict");
+    let app = app_dir();
+    let edited = app.path().join("db/views/stock_levels.sql");
+    std::fs::create_dir_all(edited.parent().unwrap()).unwrap();
+    std::fs::write(&edited, "-- mine\n").unwrap();
+    let out = install(&db, app.path());
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("db/views/stock_levels.sql"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), "-- mine\n");
+    assert!(!app.path().join("db/bootstrap").exists());
+    assert!(db.scalar_bool("SELECT to_regnamespace('tasker_app') IS NULL"));
+}
+
+#[test]
+fn dry_run_prints_the_steps_and_touches_nothing() {
+    let app = app_dir();
+    let out = run(tasker_app()
+        .args(["install-database-objects", "--dry-run", "--format", "json"])
+        .arg(app.path()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let steps = doc["database"]["steps"].as_array().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.as_str().unwrap().starts_with("engine migrations")),
+        "{doc}"
+    );
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["action"] == "create")
+    );
+    assert_eq!(std::fs::read_dir(app.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_missing_database_is_created() {
+    let db = TestDb::unborn("unborn");
+    let app = app_dir();
+    let out = install(&db, app.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("create  database"), "{}", out.stderr);
+    assert!(db.scalar_i64("SELECT count(*) FROM _sqlx_migrations") >= 8);
+}
