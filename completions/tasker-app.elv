@@ -1,0 +1,104 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tasker-app] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tasker-app'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tasker-app'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand build 'Generate a workflow app (and prepare its database when a URL is given)'
+            cand list-templates 'List the workflow templates and their steps'
+            cand validate-environment 'Check that this machine and database are ready, and say how to fix what is not'
+            cand install-database-objects 'Copy the database views and functions into an app and apply them (or check for drift)'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tasker-app;build'= {
+            cand -t 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three'
+            cand --template 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three'
+            cand -o 'Parent folder; the app goes to DIR/APP_NAME'
+            cand --output-dir 'Parent folder; the app goes to DIR/APP_NAME'
+            cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files'
+            cand --api-base-url 'Where the workflows'' external API lives (default: the app''s built-in fake-api)'
+            cand --on-conflict 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]'
+            cand --format 'Output format'
+            cand --skip-db 'Write files only; touch no database'
+            cand --observability 'Add tracing/metrics wiring and the compose services for it'
+            cand --dry-run 'Print the plan (files, database steps); write nothing'
+            cand -y 'Never prompt'
+            cand --yes 'Never prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;list-templates'= {
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;validate-environment'= {
+            cand --database-url 'Database to check'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;install-database-objects'= {
+            cand --database-url 'Database to install into'
+            cand --format 'Output format'
+            cand --check 'Compare the live database with the embedded definitions; exit 5 on drift'
+            cand --dry-run 'Print what would run; change nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;help'= {
+            cand build 'Generate a workflow app (and prepare its database when a URL is given)'
+            cand list-templates 'List the workflow templates and their steps'
+            cand validate-environment 'Check that this machine and database are ready, and say how to fix what is not'
+            cand install-database-objects 'Copy the database views and functions into an app and apply them (or check for drift)'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tasker-app;help;build'= {
+        }
+        &'tasker-app;help;list-templates'= {
+        }
+        &'tasker-app;help;validate-environment'= {
+        }
+        &'tasker-app;help;install-database-objects'= {
+        }
+        &'tasker-app;help;completions'= {
+        }
+        &'tasker-app;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,74 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tasker_app_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_tasker_app_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tasker_app_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tasker_app_using_subcommand
+    set -l cmd (__fish_tasker_app_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -s V -l version -d 'Print version'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "build" -d 'Generate a workflow app (and prepare its database when a URL is given)'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "list-templates" -d 'List the workflow templates and their steps'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "validate-environment" -d 'Check that this machine and database are ready, and say how to fix what is not'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "install-database-objects" -d 'Copy the database views and functions into an app and apply them (or check for drift)'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s t -l template -d 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three' -r
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s o -l output-dir -d 'Parent folder; the app goes to DIR/APP_NAME' -r -F
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l database-url -d 'Database to prepare (engine migrations, views, functions) after writing files' -r
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l api-base-url -d 'Where the workflows\' external API lives (default: the app\'s built-in fake-api)' -r
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l on-conflict -d 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]' -r -f -a "abort\t'Stop and write nothing (exit 3)'
+skip\t'Keep your version'
+overwrite\t'Replace your version'
+backup\t'Keep your version as FILE.bak, then write the new one'"
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l skip-db -d 'Write files only; touch no database'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l observability -d 'Add tracing/metrics wiring and the compose services for it'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l dry-run -d 'Print the plan (files, database steps); write nothing'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s y -l yes -d 'Never prompt'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s V -l version -d 'Print version'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand list-templates" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand list-templates" -s h -l help -d 'Print help'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand list-templates" -s V -l version -d 'Print version'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -l database-url -d 'Database to check' -r
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -s h -l help -d 'Print help'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -s V -l version -d 'Print version'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l database-url -d 'Database to install into' -r
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l check -d 'Compare the live database with the embedded definitions; exit 5 on drift'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l dry-run -d 'Print what would run; change nothing'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s h -l help -d 'Print help'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s V -l version -d 'Print version'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand help; and not __fish_seen_subcommand_from build list-templates validate-environment install-database-objects completions help" -f -a "build" -d 'Generate a workflow app (and prepare its database when a URL is given)'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand help; and not __fish_seen_subcommand_from build list-templates validate-environment install-database-objects completions help" -f -a "list-templates" -d 'List the workflow templates and their steps'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand help; and not __fish_seen_subcommand_from build list-templates validate-environment install-database-objects completions help" -f -a "validate-environment" -d 'Check that this machine and database are ready, and say how to fix what is not'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand help; and not __fish_seen_subcommand_from build list-templates validate-environment install-database-objects completions help" -f -a "install-database-objects" -d 'Copy the database views and functions into an app and apply them (or check for drift)'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand help; and not __fish_seen_subcommand_from build list-templates validate-environment install-database-objects completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand help; and not __fish_seen_subcommand_from build list-templates validate-environment install-database-objects completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
