@@ -48,8 +48,11 @@ as_root() {
 # The newest installed server version's bin folder (Debian layout), or the
 # folder of a postgres found on PATH.
 find_bindir() {
-    local d
-    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    local d=""
+    local candidates=(/usr/lib/postgresql/*/bin)
+    if [ -d "${candidates[0]}" ]; then
+        d="$(printf '%s\n' "${candidates[@]}" | sort -V | tail -n 1)"
+    fi
     if [ -n "$d" ] && [ -x "$d/postgres" ]; then echo "$d"; return; fi
     if command -v pg_config >/dev/null 2>&1; then
         d="$(pg_config --bindir)"
@@ -94,8 +97,9 @@ install_pgmq() {
     say "downloading PyPI package pgmq==$PGMQ_PYPI (it ships the extension SQL)"
     "$py" -m pip download --quiet --no-deps --only-binary=:all: "pgmq==$PGMQ_PYPI" -d "$tmp" >&2 \
         || err "could not download pgmq==$PGMQ_PYPI from PyPI"
-    local wheel
-    wheel="$(ls "$tmp"/pgmq-*.whl | head -n 1)"
+    local wheels=("$tmp"/pgmq-*.whl)
+    local wheel="${wheels[0]}"
+    [ -f "$wheel" ] || err "pip did not download a pgmq wheel"
     "$py" - "$wheel" "$tmp" <<'PY'
 import sys, zipfile
 wheel, out = sys.argv[1], sys.argv[2]
@@ -120,8 +124,8 @@ EOF
 }
 
 wait_ready() {
-    local host="$1" i
-    for i in $(seq 1 60); do
+    local host="$1" _
+    for _ in $(seq 1 60); do
         if "$BINDIR/pg_isready" -q -h "$host" -p "$PORT"; then return 0; fi
         sleep 0.5
     done
