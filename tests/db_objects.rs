@@ -325,3 +325,40 @@ fn a_missing_database_is_created() {
     assert!(out.stderr.contains("create  database"), "{}", out.stderr);
     assert!(db.scalar_i64("SELECT count(*) FROM _sqlx_migrations") >= 8);
 }
+
+#[test]
+fn a_view_on_a_later_view_is_applied_after_it() {
+    let db = TestDb::new("order");
+    let app = app_dir();
+    for (rel, bytes) in tasker_app::db::sources::embedded_files().unwrap() {
+        let target = app.path().join("db").join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    copy_dir(
+        &repo().join("tests/fixtures/db_view_order"),
+        &app.path().join("db"),
+    );
+    let shell = tasker_app::shell::Shell::captured();
+    let report = tasker_app::db::apply_app_dir(&db.url, app.path(), &shell).unwrap();
+    assert!(
+        report
+            .objects
+            .contains(&"view app.a_orders_per_state".to_string()),
+        "{report:?}"
+    );
+    assert_eq!(db.scalar_i64("SELECT tasks FROM app.a_orders_per_state"), 1);
+}
+
+#[test]
+fn check_on_an_untouched_database_names_everything_missing() {
+    let db = TestDb::new("untouched");
+    let (code, doc, stderr) = check_json(&db);
+    assert_eq!(code, 5, "{stderr}");
+    let objects = doc["objects"].as_array().unwrap();
+    assert!(
+        !objects.is_empty() && objects.iter().all(|o| o["status"] == "missing"),
+        "{doc}"
+    );
+    assert!(stderr.contains("app.task_states (missing"), "{stderr}");
+}
