@@ -362,3 +362,36 @@ fn check_on_an_untouched_database_names_everything_missing() {
     );
     assert!(stderr.contains("app.task_states (missing"), "{stderr}");
 }
+
+#[test]
+fn build_prepares_a_new_database_and_a_rerun_applies_nothing() {
+    let db = TestDb::unborn("build");
+    let out_dir = app_dir();
+    let build = || {
+        run(tasker_app()
+            .args(["build", "shop", "--yes", "--database-url", &db.url, "-o"])
+            .arg(out_dir.path()))
+    };
+    let started = Instant::now();
+    let first = build();
+    let took = started.elapsed();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("ready: 8 engine migration(s)"),
+        "{}",
+        first.stderr
+    );
+    assert!(out_dir.path().join("shop/db/views").is_dir());
+    assert!(db.scalar_i64("SELECT count(*) FROM _sqlx_migrations WHERE success") >= 8);
+    let second = build();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("nothing to apply"),
+        "{}",
+        second.stderr
+    );
+    eprintln!(
+        "build of all templates to database ready: {} ms (debug binary)",
+        took.as_millis()
+    );
+}
