@@ -37,20 +37,20 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
         &opts.answers,
         opts.templates.clone(),
     );
-    if let Some(url) = &opts.database_url {
-        plan.database.steps = db_hooks::plan_steps(url, &plan);
+    if opts.database_url.is_some() {
+        plan.database.steps = crate::db::plan_steps_for_plan(&plan);
     }
     if args.dry_run {
         print_plan(&plan, args.format, shell, true)?;
         return Ok(());
     }
     if let Some(url) = &opts.database_url {
-        db_hooks::preflight_for_build(url, shell)?;
+        crate::environment::preflight_for_build(url, shell)?;
     }
     resolve_conflicts(&mut plan, &args, shell)?;
     apply::fs::apply(&plan, shell)?;
     if let Some(url) = &opts.database_url {
-        db_hooks::apply_for_build(url, &plan.app_dir, shell).with_context(|| {
+        crate::db::apply_for_build(url, &plan.app_dir, shell).with_context(|| {
             format!(
                 "the app's files are written to {}, but its database is not ready; fix the cause, then run `tasker-app build` again or `cargo run -- migrate` in the app",
                 plan.app_dir.display()
@@ -239,22 +239,3 @@ fn print_next_steps(plan: &Plan, workflows: &[&Workflow], db_ready: bool, shell:
     }
 }
 
-/// Where build meets the database code (src/db, src/environment).
-mod db_hooks {
-    use crate::plan::Plan;
-    use crate::shell::Shell;
-    use anyhow::{Result, bail};
-    use std::path::Path;
-
-    pub fn plan_steps(_url: &str, _plan: &Plan) -> Vec<String> {
-        Vec::new()
-    }
-
-    pub fn preflight_for_build(_url: &str, _shell: &Shell) -> Result<()> {
-        Ok(())
-    }
-
-    pub fn apply_for_build(_url: &str, _app_dir: &Path, _shell: &Shell) -> Result<()> {
-        bail!("preparing the database from build is not wired in this revision; use --skip-db")
-    }
-}
