@@ -105,6 +105,8 @@ t_release_install() {
         check "completion $_ri_c is installed" [ -s "$t_home/$_ri_c" ]
         check_count "receipt lists $_ri_c" "$_ri_r" "file=$t_home/$_ri_c" 1
     done
+    check "the bash completion loads in bash" bash -c \
+        '. "$1" && complete -p tasker-app' sh "$t_home/.local/share/bash-completion/completions/tasker-app"
     path_lines_once "$t_home/.profile" "$t_home/.bashrc" "$t_home/.zshrc" \
         "$t_home/.config/fish/conf.d/tasker-app.fish"
     check ".bashrc keeps the user's line" grep -qxF 'alias ll="ls -l"' "$t_home/.bashrc"
@@ -289,8 +291,11 @@ t_prompts_on_tty() {
     tmp_is_clean
 }
 
+# Exactly the README's first command: from the checkout, `sh install.sh --from-source -y`.
 t_source_install() {
     snapshot "$t_root" >"$t_log/before"
+    T_CWD=$repo
+    T_SCRIPT=install.sh
     inst --from-source -y
     expect_rc 0 "install --from-source (cargo install --path $repo)"
     _si_bin=$t_home/.local/bin/tasker-app

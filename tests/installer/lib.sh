@@ -84,19 +84,21 @@ new_sandbox() { # NAME
     T_DL=
     T_SH=/bin/sh
     T_SCRIPT=$repo/install.sh
+    T_CWD=$t_spare
 }
 
-# inst ARGS...: run install.sh from the checkout, no terminal, stdin /dev/null.
+# inst ARGS...: run $T_SCRIPT (install.sh of the checkout) from $T_CWD, no
+# terminal, stdin /dev/null.
 # Sets $rc; stdout/stderr in $t_log/out and $t_log/err.
 inst() {
     t_runs=$((t_runs + 1))
-    env -i HOME="$t_home" PATH="$T_PATH" TMPDIR="$t_tmp" TERM=dumb LANG=C \
+    (cd "$T_CWD" && exec env -i HOME="$t_home" PATH="$T_PATH" TMPDIR="$t_tmp" TERM=dumb LANG=C \
         TASKER_APP_DOWNLOAD_URL="$T_URL" TASKER_APP_DOWNLOADER="$T_DL" \
         CARGO_HOME="$cargo_home" RUSTUP_HOME="$rustup_home" CARGO_TARGET_DIR="$target_dir" \
-        "$timeout_bin" 600 "$setsid_bin" -w "$T_SH" "$T_SCRIPT" "$@" \
+        "$timeout_bin" 600 "$setsid_bin" -w "$T_SH" "$T_SCRIPT" "$@") \
         </dev/null >"$t_log/out" 2>"$t_log/err"
     rc=$?
-    log_run "sh install.sh $*"
+    log_run "(in $T_CWD) sh $T_SCRIPT $*"
 }
 
 # inst_piped ARGS...: `cat install.sh | sh -s -- ARGS`, no terminal.
