@@ -198,7 +198,7 @@ fn drift_is_found_named_and_healed() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert!(views.len() >= 2, "need two leaf views, got {views:?}");
+    assert!(views.len() >= 3, "need three leaf views, got {views:?}");
     let (dropped, changed) = (&views[0], &views[1]);
     c.batch_execute(&format!("DROP VIEW {dropped}")).unwrap();
     let def: String = c
@@ -214,11 +214,20 @@ fn drift_is_found_named_and_healed() {
     ))
     .unwrap();
 
+    // And one recreated by hand with other columns: CREATE OR REPLACE cannot
+    // fix that, so install must drop and recreate it.
+    let reshaped = &views[2];
+    c.batch_execute(&format!(
+        "DROP VIEW {reshaped}; CREATE VIEW {reshaped} AS SELECT 1 AS hand_made"
+    ))
+    .unwrap();
+
     let (code, doc, stderr) = check_json(&db);
     assert_eq!(code, 5, "{doc}");
     assert_eq!(doc["ok"], false);
     assert_eq!(status_of(&doc, dropped), "missing");
     assert_eq!(status_of(&doc, changed), "drifted");
+    assert_eq!(status_of(&doc, reshaped), "drifted");
     assert!(
         stderr.contains(dropped.as_str()) && stderr.contains(changed.as_str()),
         "{stderr}"
@@ -233,6 +242,11 @@ fn drift_is_found_named_and_healed() {
     );
     assert!(
         heal.stderr.contains(&format!("update  view {changed}")),
+        "{}",
+        heal.stderr
+    );
+    assert!(
+        heal.stderr.contains(&format!("update  view {reshaped}")),
         "{}",
         heal.stderr
     );

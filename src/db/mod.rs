@@ -174,3 +174,40 @@ pub fn check(url: &str, sources: &DbSources) -> Result<Vec<ObjectStatus>> {
     objects::statuses(&mut client, sources)
         .with_context(|| format!("checking the database {}", url::describe(url)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_steps_list_every_step_in_order_from_the_files_alone() {
+        let files = [
+            ("src/main.rs", &b"fn main() {}"[..]),
+            (
+                "db/views/v.sql",
+                b"CREATE OR REPLACE VIEW app.v AS SELECT 1",
+            ),
+            (
+                "db/functions/f.sql",
+                b"CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'select 1'",
+            ),
+            ("db/migrations/0001_t.sql", b"CREATE TABLE app.t ()"),
+            ("db/bootstrap/0001_b.sql", b"select 1"),
+        ];
+        let steps = plan_steps(files.iter().map(|(p, b)| (*p, *b)), "0.1.8");
+        let pos = |needle: &str| {
+            steps
+                .iter()
+                .position(|s| s.contains(needle))
+                .unwrap_or_else(|| panic!("{needle}: {steps:?}"))
+        };
+        assert!(
+            pos("bootstrap: db/bootstrap/0001_b.sql")
+                < pos("engine migrations: tasker-shared 0.1.8")
+        );
+        assert!(pos("engine migrations") < pos("app migration: db/migrations/0001_t.sql"));
+        assert!(pos("app migration") < pos("function app.f"));
+        assert!(pos("function app.f") < pos("view app.v"));
+        assert_eq!(steps.last().map(String::as_str), Some("commit"));
+    }
+}
