@@ -8,6 +8,8 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod db;
+pub mod environment;
 pub mod error;
 pub mod manifest;
 pub mod names;
@@ -25,8 +27,7 @@ pub fn run(cli: Cli, shell: &Shell) -> anyhow::Result<()> {
         Command::Build(args) => commands::build::run(args, shell),
         Command::ListTemplates(args) => commands::list_templates::run(args, shell),
         Command::Completions(args) => commands::completions::run(args),
-        Command::ValidateEnvironment(_) | Command::InstallDatabaseObjects(_) => {
-            anyhow::bail!("this command is not wired in this revision")
-        }
+        Command::ValidateEnvironment(args) => commands::validate_environment::run(args, shell),
+        Command::InstallDatabaseObjects(args) => commands::install_database_objects::run(args, shell),
     }
 }

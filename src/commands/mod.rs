@@ -2,4 +2,6 @@
 
 pub mod build;
 pub mod completions;
+pub mod install_database_objects;
 pub mod list_templates;
+pub mod validate_environment;
