@@ -748,9 +748,10 @@ EOF
 modify_path() {
     _mp_wanted=$1
     _mp_list=$(rc_candidates)
-    # Also look again at files an earlier run edited.
+    # Also look again at files an earlier run edited (if they still exist).
     if [ -n "$old_rcs" ]; then
         while IFS= read -r _mp_entry; do
+            [ -f "${_mp_entry#*:*:}" ] || continue
             _mp_list=$(list_add "$_mp_list" "${_mp_entry%%:*}:${_mp_entry#*:*:}")
         done <<EOF
 $old_rcs
