@@ -22,12 +22,14 @@
 #   TASKER_PG_DIR       data folder for the non-root cluster
 #                       (default: ${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/postgres)
 #   TASKER_PGMQ_PYPI    version of the PyPI package pgmq (default 1.1.4, pgmq 1.13.0)
+#   TASKER_PG_CLUSTER   name of the distribution cluster used as root (default main)
 # All progress goes to stderr; stdout carries only the URL lines.
 set -euo pipefail
 
 PORT="${TASKER_PG_PORT:-5432}"
 PASSWORD="${TASKER_PG_PASSWORD:-postgres}"
 PGMQ_PYPI="${TASKER_PGMQ_PYPI:-1.1.4}"
+CLUSTER="${TASKER_PG_CLUSTER:-main}"
 EXPORT=0
 [ "${1:-}" = "--export" ] && EXPORT=1
 
@@ -137,18 +139,18 @@ sql_literal() { printf "'%s'" "${1//\'/\'\'}"; }
 start_root_cluster() {
     local version
     version="$(basename "$(dirname "$BINDIR")")"
-    if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version main"; then
-        say "creating cluster $version/main on port $PORT"
-        pg_createcluster -p "$PORT" "$version" main >&2
+    if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version $CLUSTER"; then
+        say "creating cluster $version/$CLUSTER on port $PORT"
+        pg_createcluster -p "$PORT" "$version" "$CLUSTER" >&2
     fi
     local cport
-    cport="$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')"
-    [ "$cport" = "$PORT" ] || { warn "cluster $version/main uses port $cport; using that"; PORT="$cport"; }
-    if pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
-        say "cluster $version/main already running on port $PORT"
+    cport="$(pg_lsclusters -h | awk -v v="$version" -v c="$CLUSTER" '$1==v && $2==c {print $3}')"
+    [ "$cport" = "$PORT" ] || { warn "cluster $version/$CLUSTER uses port $cport; using that"; PORT="$cport"; }
+    if pg_lsclusters -h | awk -v v="$version" -v c="$CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
+        say "cluster $version/$CLUSTER already running on port $PORT"
     else
-        say "starting cluster $version/main"
-        pg_ctlcluster "$version" main start >&2
+        say "starting cluster $version/$CLUSTER"
+        pg_ctlcluster "$version" "$CLUSTER" start >&2
     fi
     wait_ready 127.0.0.1
     su postgres -c "psql -q -p $PORT -d postgres -c \"ALTER ROLE postgres PASSWORD $(sql_literal "$PASSWORD")\"" >&2 </dev/null
