@@ -114,7 +114,7 @@ pub fn preflight_for_build(database_url: &str, shell: &crate::shell::Shell) -> a
     Err(crate::error::CliError::new(
         crate::error::Exit::EnvironmentNotReady,
         format!(
-            "the database is not ready for the engine; nothing was written:\n  {}",
+            "the database is not ready for the engine; nothing was applied to it:\n  {}",
             lines.join("\n  ")
         ),
     )

@@ -334,3 +334,50 @@ fn bad_api_urls_are_usage_errors() {
     build(dir.path(), "shop", &["--api-base-url", "dummyjson.com"]).code(2).stderr(predicate::str::contains("https://dummyjson.com"));
     assert!(!dir.path().join("shop").exists());
 }
+
+/// Golden listing of the generated tree: every path with its sha256, for all
+/// three templates. A template change shows up here as a reviewed diff;
+/// refresh with `UPDATE_SNAPSHOTS=1 cargo test --test cli golden`.
+#[test]
+fn golden_tree_of_an_app_with_all_templates() {
+    let dir = TempDir::new().unwrap();
+    build(dir.path(), "golden", &[]).success();
+    let listing: String = tree(&dir.path().join("golden"))
+        .into_iter()
+        .map(|(path, bytes)| format!("{}  {path}\n", tasker_app::manifest::sha256_hex(&bytes)))
+        .collect();
+    let snapshot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/golden-all-templates.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &listing).unwrap();
+    }
+    let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    assert!(
+        expected == listing,
+        "the generated tree changed; review, then `UPDATE_SNAPSHOTS=1 cargo test --test cli golden`\n--- expected\n{expected}\n--- got\n{listing}"
+    );
+}
+
+#[test]
+fn an_unreachable_database_keeps_the_files_exits_4_and_hides_the_password() {
+    let dir = TempDir::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgresql://postgres:s3cret-pw@127.0.0.1:{port}/shop");
+    tasker_app()
+        .args(["build", "shop", "-t", "ecommerce", "--yes", "--database-url", &url, "-o"])
+        .arg(dir.path())
+        .assert()
+        .code(4)
+        .stderr(
+            predicate::str::contains("cannot reach the database")
+                .and(predicate::str::contains("cargo run -- migrate"))
+                .and(predicate::str::contains("s3cret-pw").not()),
+        );
+    assert!(dir.path().join("shop/Cargo.toml").is_file(), "the generated files stay");
+    // DATABASE_URL from the environment is used the same way; --skip-db ignores it.
+    tasker_app()
+        .env("DATABASE_URL", &url)
+        .args(["build", "shop", "--yes", "--skip-db", "-o"])
+        .arg(dir.path())
+        .assert()
+        .success();
+}

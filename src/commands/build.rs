@@ -44,18 +44,23 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
         print_plan(&plan, args.format, shell, true)?;
         return Ok(());
     }
-    if let Some(url) = &opts.database_url {
-        crate::environment::preflight_for_build(url, shell)?;
-    }
+    // The database checks run before anything is written; if they fail, the
+    // files are still written (they are what --skip-db would give) and the
+    // build ends with exit 4 and the next step.
+    let preflight = opts.database_url.as_deref().map(|url| crate::environment::preflight_for_build(url, shell));
     resolve_conflicts(&mut plan, &args, shell)?;
     apply::fs::apply(&plan, shell)?;
     if let Some(url) = &opts.database_url {
-        crate::db::apply_for_build(url, &plan.app_dir, shell).with_context(|| {
+        let not_ready = || {
             format!(
-                "the app's files are written to {}, but its database is not ready; fix the cause, then run `tasker-app build` again or `cargo run -- migrate` in the app",
+                "the app's files are written to {}, but its database is not prepared; fix the cause above, then run `tasker-app build` again (identical files are left alone) or `cargo run -- migrate` in the app",
                 plan.app_dir.display()
             )
-        })?;
+        };
+        if let Some(Err(e)) = preflight {
+            return Err(e.context(not_ready()));
+        }
+        crate::db::apply_for_build(url, &plan.app_dir, shell).with_context(not_ready)?;
     }
     if args.format == Format::Json {
         print_plan(&plan, Format::Json, shell, false)?;
