@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Benchmarks of a generated app (not a test: prints figures).
+#
+#   scripts/bench-app.sh            # warm: reuses the shared target folder
+#   scripts/bench-app.sh --cold     # cold: empties it first (a full engine compile)
+#
+# Measures:
+#   1. time from `tasker-app build` (all templates, with a database) to the first
+#      completed ecommerce workflow: build + cargo build + start fake-api and
+#      serve + `run --wait`;
+#   2. throughput: 200 ecommerce tasks submitted at once to POST /v1/tasks, time
+#      until every one has finished; tasks completed per second.
+# Needs PostgreSQL with pgmq (scripts/provision-postgres.sh) and protoc.
+# Uses ports 8080/8081 (serve) and a free port for fake-api.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+COLD=0
+[ "${1:-}" = "--cold" ] && COLD=1
+TASKS="${BENCH_TASKS:-200}"
+TARGET="${TASKER_APP_E2E_TARGET_DIR:-$ROOT/target/apps}"
+WORK="$(mktemp -d)"
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+eval "$(scripts/provision-postgres.sh --export)"
+BASE_URL="$TASKER_APP_TEST_DATABASE_URL"
+DB="bench_app_$$"
+psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+DATABASE_URL="${BASE_URL%/*}/$DB"
+export DATABASE_URL
+
+cargo build --release --locked -q
+TASKER_APP="$ROOT/target/release/tasker-app"
+if [ "$COLD" = 1 ]; then rm -rf "$TARGET"; fi
+
+API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export API_BASE_URL="http://127.0.0.1:$API_PORT"
+APP="$WORK/benchapp"
+
+t0=$(now)
+NO_COLOR=1 "$TASKER_APP" build benchapp -o "$WORK" --database-url "$DATABASE_URL" --yes 2>/dev/null
+t_build=$(now)
+(cd "$APP" && CARGO_TARGET_DIR="$TARGET" cargo build -q)
+t_compile=$(now)
+BIN="$TARGET/debug/benchapp"
+(cd "$APP" && exec "$BIN" fake-api --port "$API_PORT" >"$WORK/fake-api.log" 2>&1) & PIDS+=($!)
+(cd "$APP" && exec "$BIN" serve >"$WORK/serve.log" 2>&1) & PIDS+=($!)
+until curl -sf http://127.0.0.1:8080/health >/dev/null; do sleep 0.2; done
+until curl -sf "$API_BASE_URL/products/1" >/dev/null; do sleep 0.2; done
+t_up=$(now)
+(cd "$APP" && "$BIN" run ecommerce/order_processing --context '{"cart_id": 1, "customer_email": "bench@example.com"}' --wait >/dev/null 2>&1)
+t_done=$(now)
+
+label=warm; [ "$COLD" = 1 ] && label=cold
+echo "first workflow ($label): $(elapsed "$t0" "$t_done") s total"
+echo "  tasker-app build + database: $(elapsed "$t0" "$t_build") s"
+echo "  cargo build of the app:      $(elapsed "$t_build" "$t_compile") s"
+echo "  fake-api + serve ready:      $(elapsed "$t_compile" "$t_up") s"
+echo "  run --wait (ecommerce):      $(elapsed "$t_up" "$t_done") s"
+
+# Throughput: TASKS tasks submitted at once (16 concurrent submitters).
+RUN_ID="bench-$$"
+submit() {
+    local i=$1 cart
+    cart=$(( (i % 8) + 1 ))
+    curl -sf -o /dev/null -X POST http://127.0.0.1:8080/v1/tasks -H 'content-type: application/json' \
+        -d "{\"name\":\"order_processing\",\"namespace\":\"ecommerce\",\"version\":\"1.0.0\",\"initiator\":\"$RUN_ID\",\"source_system\":\"bench\",\"reason\":\"throughput\",\"context\":{\"cart_id\":$cart,\"customer_email\":\"bench$i@example.com\"}}"
+}
+export -f submit
+export RUN_ID
+# shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+seq 1 "$TASKS" | xargs -P 16 -n 1 bash -c 'submit "$1"' _
+t_sub=$(now)
+finished=0
+while :; do
+    read -r finished completed < <(psql "$DATABASE_URL" -Atc "
+        SELECT count(*) FILTER (WHERE tt.to_state IN ('complete','error','cancelled')),
+               count(*) FILTER (WHERE tt.to_state = 'complete')
+        FROM tasker.tasks t JOIN tasker.task_transitions tt ON tt.task_uuid = t.task_uuid AND tt.most_recent
+        WHERE t.initiator = '$RUN_ID'" | tr '|' ' ')
+    [ "$finished" -ge "$TASKS" ] && break
+    if awk -v a="$t_sub" -v b="$(now)" 'BEGIN { exit !(b - a > 600) }'; then echo "timed out: $finished/$TASKS finished"; break; fi
+    sleep 0.5
+done
+t_all=$(now)
+
+secs=$(awk -v a="$t_sub" -v b="$t_all" 'BEGIN { printf "%.2f", b - a }')
+echo "throughput: $TASKS tasks submitted at once; $completed completed, $((finished - completed)) ended otherwise, in $secs s after submission"
+awk -v n="$completed" -v s="$secs" 'BEGIN { printf "  %.1f completed tasks/s\n", n / s }'
+psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
