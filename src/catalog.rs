@@ -72,7 +72,11 @@ pub fn load() -> Result<Catalog> {
         }
     }
     workflows.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Catalog { skeleton, workflows, database_objects: &DATABASE_OBJECTS })
+    Ok(Catalog {
+        skeleton,
+        workflows,
+        database_objects: &DATABASE_OBJECTS,
+    })
 }
 
 fn load_workflow(dir: &'static Dir<'static>) -> Result<Workflow> {
@@ -81,8 +85,8 @@ fn load_workflow(dir: &'static Dir<'static>) -> Result<Workflow> {
         .get_file(dir.path().join("template.toml"))
         .and_then(|f| f.contents_utf8())
         .ok_or_else(|| anyhow!("templates/{origin}/template.toml is missing"))?;
-    let meta: TemplateToml =
-        toml::from_str(toml_text).with_context(|| format!("templates/{origin}/template.toml is invalid"))?;
+    let meta: TemplateToml = toml::from_str(toml_text)
+        .with_context(|| format!("templates/{origin}/template.toml is invalid"))?;
     let files = dir
         .get_dir(dir.path().join("files"))
         .ok_or_else(|| anyhow!("templates/{origin}/files is missing"))?;
@@ -90,7 +94,12 @@ fn load_workflow(dir: &'static Dir<'static>) -> Result<Workflow> {
     let yaml = files
         .get_file(&yaml_path)
         .and_then(|f| f.contents_utf8())
-        .ok_or_else(|| anyhow!("templates/{origin}: workflow file {} is missing", meta.workflow))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "templates/{origin}: workflow file {} is missing",
+                meta.workflow
+            )
+        })?;
     let template = workflow_check::parse(&format!("templates/{}", yaml_path.display()), yaml)?;
     Ok(Workflow {
         name: meta.name,
@@ -110,7 +119,9 @@ impl Catalog {
 
     pub fn find(&self, name: &str) -> Option<&Workflow> {
         let name = name.trim().to_ascii_lowercase();
-        self.workflows.iter().find(|w| w.name == name || w.aliases.iter().any(|a| *a == name))
+        self.workflows
+            .iter()
+            .find(|w| w.name == name || w.aliases.contains(&name))
     }
 
     /// Resolves names and aliases (already split on commas) to canonical names,
@@ -126,12 +137,20 @@ impl Catalog {
                 None => return Err(self.unknown(name)),
             }
         }
-        Ok(self.workflows.iter().filter(|w| chosen.contains(&w.name.as_str())).collect())
+        Ok(self
+            .workflows
+            .iter()
+            .filter(|w| chosen.contains(&w.name.as_str()))
+            .collect())
     }
 
     fn unknown(&self, name: &str) -> CliError {
         let mut candidates: Vec<&str> = self.names();
-        candidates.extend(self.workflows.iter().flat_map(|w| w.aliases.iter().map(String::as_str)));
+        candidates.extend(
+            self.workflows
+                .iter()
+                .flat_map(|w| w.aliases.iter().map(String::as_str)),
+        );
         let closest = candidates
             .iter()
             .map(|c| (strsim::jaro_winkler(&name.to_ascii_lowercase(), c), *c))
@@ -142,7 +161,11 @@ impl Catalog {
             .workflows
             .iter()
             .map(|w| {
-                if w.aliases.is_empty() { w.name.clone() } else { format!("{} (alias: {})", w.name, w.aliases.join(", ")) }
+                if w.aliases.is_empty() {
+                    w.name.clone()
+                } else {
+                    format!("{} (alias: {})", w.name, w.aliases.join(", "))
+                }
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -161,9 +184,23 @@ mod tests {
     #[test]
     fn the_catalog_has_the_three_contract_workflows() {
         let catalog = load().unwrap();
-        assert_eq!(catalog.names(), ["customer-onboarding", "ecommerce", "inventory"]);
-        let ns: Vec<_> = catalog.workflows.iter().map(|w| format!("{}/{}", w.namespace(), w.task_name())).collect();
-        assert_eq!(ns, ["customer/user_onboarding", "ecommerce/order_processing", "inventory/stock_management"]);
+        assert_eq!(
+            catalog.names(),
+            ["customer-onboarding", "ecommerce", "inventory"]
+        );
+        let ns: Vec<_> = catalog
+            .workflows
+            .iter()
+            .map(|w| format!("{}/{}", w.namespace(), w.task_name()))
+            .collect();
+        assert_eq!(
+            ns,
+            [
+                "customer/user_onboarding",
+                "ecommerce/order_processing",
+                "inventory/stock_management"
+            ]
+        );
     }
 
     #[test]
@@ -171,10 +208,18 @@ mod tests {
         let catalog = load().unwrap();
         let names = |req: &[&str]| {
             let req: Vec<String> = req.iter().map(|s| s.to_string()).collect();
-            catalog.resolve(&req).unwrap().iter().map(|w| w.name.clone()).collect::<Vec<_>>()
+            catalog
+                .resolve(&req)
+                .unwrap()
+                .iter()
+                .map(|w| w.name.clone())
+                .collect::<Vec<_>>()
         };
         assert_eq!(names(&["customer"]), ["customer-onboarding"]);
-        assert_eq!(names(&["Inventory", "ecommerce", "inventory"]), ["ecommerce", "inventory"]);
+        assert_eq!(
+            names(&["Inventory", "ecommerce", "inventory"]),
+            ["ecommerce", "inventory"]
+        );
         assert_eq!(names(&[]).len(), 3);
     }
 
@@ -182,6 +227,13 @@ mod tests {
     fn an_unknown_name_suggests_the_closest() {
         let catalog = load().unwrap();
         let err = catalog.resolve(&["ecomerce".to_string()]).unwrap_err();
-        assert!(err.help.as_deref().unwrap().contains("did you mean `ecommerce`"), "{:?}", err.help);
+        assert!(
+            err.help
+                .as_deref()
+                .unwrap()
+                .contains("did you mean `ecommerce`"),
+            "{:?}",
+            err.help
+        );
     }
 }

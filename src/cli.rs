@@ -170,7 +170,14 @@ mod tests {
         };
         assert_eq!(
             parse(&["tasker-app", "build", "-t", "ecommerce,inventory"]),
-            parse(&["tasker-app", "build", "-t", "ecommerce", "--template", "inventory"])
+            parse(&[
+                "tasker-app",
+                "build",
+                "-t",
+                "ecommerce",
+                "--template",
+                "inventory"
+            ])
         );
     }
 }

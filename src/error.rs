@@ -30,7 +30,11 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into(), help: None }
+        Self {
+            exit,
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {

@@ -28,6 +28,8 @@ pub fn run(cli: Cli, shell: &Shell) -> anyhow::Result<()> {
         Command::ListTemplates(args) => commands::list_templates::run(args, shell),
         Command::Completions(args) => commands::completions::run(args),
         Command::ValidateEnvironment(args) => commands::validate_environment::run(args, shell),
-        Command::InstallDatabaseObjects(args) => commands::install_database_objects::run(args, shell),
+        Command::InstallDatabaseObjects(args) => {
+            commands::install_database_objects::run(args, shell)
+        }
     }
 }

@@ -37,7 +37,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl Manifest {
     pub fn to_toml(&self) -> String {
         let body = toml::to_string_pretty(self).expect("a manifest always serialises");
-        format!("# Written by tasker-app. It records what was generated so re-runs never lose your edits.\n{body}")
+        format!(
+            "# Written by tasker-app. It records what was generated so re-runs never lose your edits.\n{body}"
+        )
     }
 
     pub fn parse(text: &str) -> Result<Self> {
@@ -49,7 +51,12 @@ impl Manifest {
         let path = app_dir.join(PATH);
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text)
-                .with_context(|| format!("{} is damaged; fix it or delete it to start over", path.display()))
+                .with_context(|| {
+                    format!(
+                        "{} is damaged; fix it or delete it to start over",
+                        path.display()
+                    )
+                })
                 .map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
@@ -67,8 +74,16 @@ mod tests {
             tool_version: "0.1.0".into(),
             tasker_version: "0.1.8".into(),
             templates: vec!["ecommerce".into()],
-            answers: Answers { app_name: "shop".into(), api_base_url: "http://127.0.0.1:3001".into(), observability: false },
-            files: [("z.rs".to_string(), "1".to_string()), ("a.rs".to_string(), "2".to_string())].into(),
+            answers: Answers {
+                app_name: "shop".into(),
+                api_base_url: "http://127.0.0.1:3001".into(),
+                observability: false,
+            },
+            files: [
+                ("z.rs".to_string(), "1".to_string()),
+                ("a.rs".to_string(), "2".to_string()),
+            ]
+            .into(),
         };
         let text = m.to_toml();
         assert!(text.find("a.rs").unwrap() < text.find("z.rs").unwrap());

@@ -8,17 +8,76 @@ use crate::error::CliError;
 
 /// Names Cargo or Rust refuse, or that would shadow something a user relies on.
 const RESERVED: &[&str] = &[
-    "abstract", "alignof", "alloc", "as", "async", "await", "become", "box", "break", "build",
-    "const", "continue", "core", "crate", "deps", "do", "dyn", "else", "enum", "examples",
-    "extern", "false", "final", "fn", "for", "if", "impl", "in", "incremental", "let", "loop",
-    "macro", "match", "mod", "move", "mut", "offsetof", "override", "priv", "proc", "proc_macro",
-    "pub", "pure", "ref", "return", "self", "sizeof", "static", "std", "struct", "super", "test",
-    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
-    "while", "yield",
+    "abstract",
+    "alignof",
+    "alloc",
+    "as",
+    "async",
+    "await",
+    "become",
+    "box",
+    "break",
+    "build",
+    "const",
+    "continue",
+    "core",
+    "crate",
+    "deps",
+    "do",
+    "dyn",
+    "else",
+    "enum",
+    "examples",
+    "extern",
+    "false",
+    "final",
+    "fn",
+    "for",
+    "if",
+    "impl",
+    "in",
+    "incremental",
+    "let",
+    "loop",
+    "macro",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "offsetof",
+    "override",
+    "priv",
+    "proc",
+    "proc_macro",
+    "pub",
+    "pure",
+    "ref",
+    "return",
+    "self",
+    "sizeof",
+    "static",
+    "std",
+    "struct",
+    "super",
+    "test",
+    "trait",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "unsafe",
+    "unsized",
+    "use",
+    "virtual",
+    "where",
+    "while",
+    "yield",
 ];
 
 /// Windows device names: a folder with such a name cannot be created there.
-const DEVICE_NAMES: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3"];
+const DEVICE_NAMES: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3",
+];
 
 const MAX_LEN: usize = 64;
 
@@ -38,24 +97,42 @@ pub fn validate_app_name(name: &str) -> Result<(), CliError> {
         return Err(refuse("the name is empty".into()));
     }
     if name == "." || name == ".." || name.contains("..") {
-        return Err(refuse("`..` and `.` would point outside the output folder".into()));
+        return Err(refuse(
+            "`..` and `.` would point outside the output folder".into(),
+        ));
     }
     if name.contains('/') || name.contains('\\') {
-        return Err(refuse("a name cannot contain path separators; choose the parent folder with --output-dir".into()));
+        return Err(refuse(
+            "a name cannot contain path separators; choose the parent folder with --output-dir"
+                .into(),
+        ));
     }
     if name.chars().count() > MAX_LEN {
         return Err(refuse(format!("it is longer than {MAX_LEN} characters")));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-        let shown = if bad.is_whitespace() { "a space".to_string() } else { format!("`{bad}`") };
-        return Err(refuse(format!("it contains {shown}; only ASCII letters, digits, `-` and `_` are allowed")));
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        let shown = if bad.is_whitespace() {
+            "a space".to_string()
+        } else {
+            format!("`{bad}`")
+        };
+        return Err(refuse(format!(
+            "it contains {shown}; only ASCII letters, digits, `-` and `_` are allowed"
+        )));
     }
     let first = name.chars().next().expect("name is not empty");
     if first.is_ascii_digit() {
-        return Err(refuse("a Cargo package name cannot start with a digit".into()));
+        return Err(refuse(
+            "a Cargo package name cannot start with a digit".into(),
+        ));
     }
     if first == '-' || first == '_' {
-        return Err(refuse(format!("it starts with `{first}`; start with a letter")));
+        return Err(refuse(format!(
+            "it starts with `{first}`; start with a letter"
+        )));
     }
     let lower = name.to_ascii_lowercase();
     if RESERVED.contains(&lower.as_str()) || RESERVED.contains(&lower.replace('-', "_").as_str()) {
@@ -73,7 +150,10 @@ pub fn suggest(name: &str) -> Option<String> {
     for c in name.trim().chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if matches!(c, '-' | '_' | ' ' | '.' | '/' | '\\') && !out.ends_with('-') && !out.is_empty() {
+        } else if matches!(c, '-' | '_' | ' ' | '.' | '/' | '\\')
+            && !out.ends_with('-')
+            && !out.is_empty()
+        {
             out.push('-');
         }
     }

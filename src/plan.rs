@@ -53,7 +53,10 @@ impl Action {
 
     /// Does applying this action write the new contents?
     pub fn writes(self) -> bool {
-        matches!(self, Action::Create | Action::Update | Action::Overwrite | Action::Backup)
+        matches!(
+            self,
+            Action::Create | Action::Update | Action::Overwrite | Action::Backup
+        )
     }
 }
 
@@ -130,16 +133,38 @@ pub fn tera_context(answers: &Answers, workflows: &[&Workflow]) -> tera::Context
 
 /// Renders the whole app: skeleton, chosen workflows, database objects under `db/`.
 /// Checks every rendered task template and that each handler it names exists.
-pub fn render_app(catalog: &Catalog, answers: &Answers, workflows: &[&Workflow]) -> Result<Vec<RenderedFile>> {
+pub fn render_app(
+    catalog: &Catalog,
+    answers: &Answers,
+    workflows: &[&Workflow],
+) -> Result<Vec<RenderedFile>> {
     let ctx = tera_context(answers, workflows);
     let mut files = Vec::new();
-    render_dir(catalog.skeleton, "templates/skeleton/files", &ctx, &mut files)?;
+    render_dir(
+        catalog.skeleton,
+        "templates/skeleton/files",
+        &ctx,
+        &mut files,
+    )?;
     for w in workflows {
-        render_dir(w.files, &format!("templates/workflows/{}/files", w.name), &ctx, &mut files)?;
+        render_dir(
+            w.files,
+            &format!("templates/workflows/{}/files", w.name),
+            &ctx,
+            &mut files,
+        )?;
     }
     let mut db = Vec::new();
-    render_dir(catalog.database_objects, "database_objects", &tera::Context::new(), &mut db)?;
-    files.extend(db.into_iter().map(|f| RenderedFile { path: format!("db/{}", f.path), ..f }));
+    render_dir(
+        catalog.database_objects,
+        "database_objects",
+        &tera::Context::new(),
+        &mut db,
+    )?;
+    files.extend(db.into_iter().map(|f| RenderedFile {
+        path: format!("db/{}", f.path),
+        ..f
+    }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(dup) = files.windows(2).find(|w| w[0].path == w[1].path) {
         bail!("two templates both generate {}", dup[0].path);
@@ -151,11 +176,19 @@ pub fn render_app(catalog: &Catalog, answers: &Answers, workflows: &[&Workflow])
 /// Each chosen workflow's rendered YAML parses, forms a DAG, and every
 /// `handler.callable` (`ns.step`) has its handler file and a registry entry.
 fn check_workflows(files: &[RenderedFile], workflows: &[&Workflow]) -> Result<()> {
-    let by_path: BTreeMap<&str, &[u8]> = files.iter().map(|f| (f.path.as_str(), f.contents.as_slice())).collect();
-    let registry = by_path.get("src/handlers/mod.rs").map(|b| String::from_utf8_lossy(b)).unwrap_or_default();
+    let by_path: BTreeMap<&str, &[u8]> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.contents.as_slice()))
+        .collect();
+    let registry = by_path
+        .get("src/handlers/mod.rs")
+        .map(|b| String::from_utf8_lossy(b))
+        .unwrap_or_default();
     for w in workflows {
         let path = w.workflow_path.trim_end_matches(crate::render::TERA_SUFFIX);
-        let yaml = by_path.get(path).with_context(|| format!("the {} template does not generate {path}", w.name))?;
+        let yaml = by_path
+            .get(path)
+            .with_context(|| format!("the {} template does not generate {path}", w.name))?;
         let template = workflow_check::parse(path, &String::from_utf8_lossy(yaml))?;
         let registered: BTreeSet<String> = template
             .steps
@@ -190,10 +223,19 @@ pub fn classify(
                 Some(bytes) if bytes == f.contents => Action::Identical,
                 Some(bytes) => {
                     let recorded = previous.and_then(|m| m.files.get(&f.path));
-                    if recorded == Some(&sha256_hex(&bytes)) { Action::Update } else { Action::Conflict }
+                    if recorded == Some(&sha256_hex(&bytes)) {
+                        Action::Update
+                    } else {
+                        Action::Conflict
+                    }
                 }
             };
-            FilePlan { path: f.path, action, sha256, contents: f.contents }
+            FilePlan {
+                path: f.path,
+                action,
+                sha256,
+                contents: f.contents,
+            }
         })
         .collect();
     let manifest = Manifest {
@@ -201,7 +243,10 @@ pub fn classify(
         tasker_version: TASKER_VERSION.to_string(),
         templates: templates.clone(),
         answers: answers.clone(),
-        files: files.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect(),
+        files: files
+            .iter()
+            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .collect(),
     };
     let text = manifest.to_toml().into_bytes();
     let action = match existing.read(manifest::PATH) {
@@ -209,13 +254,28 @@ pub fn classify(
         Some(old) if old == text => Action::Identical,
         Some(_) => Action::Update,
     };
-    files.push(FilePlan { path: manifest::PATH.to_string(), action, sha256: sha256_hex(&text), contents: text });
-    Plan { app_dir: app_dir.to_path_buf(), templates, files, database: DatabasePlan { steps: Vec::new() }, manifest }
+    files.push(FilePlan {
+        path: manifest::PATH.to_string(),
+        action,
+        sha256: sha256_hex(&text),
+        contents: text,
+    });
+    Plan {
+        app_dir: app_dir.to_path_buf(),
+        templates,
+        files,
+        database: DatabasePlan { steps: Vec::new() },
+        manifest,
+    }
 }
 
 /// Resolves every conflict with `decide(path) -> skip | overwrite | backup`.
 pub fn resolve_conflicts(plan: &mut Plan, mut decide: impl FnMut(&str) -> Action) {
-    for f in plan.files.iter_mut().filter(|f| f.action == Action::Conflict) {
+    for f in plan
+        .files
+        .iter_mut()
+        .filter(|f| f.action == Action::Conflict)
+    {
         f.action = decide(&f.path);
     }
 }
@@ -225,11 +285,21 @@ mod tests {
     use super::*;
 
     fn answers() -> Answers {
-        Answers { app_name: "shop".into(), api_base_url: DEFAULT_API_BASE_URL.into(), observability: false }
+        Answers {
+            app_name: "shop".into(),
+            api_base_url: DEFAULT_API_BASE_URL.into(),
+            observability: false,
+        }
     }
 
     fn rendered(files: &[(&str, &str)]) -> Vec<RenderedFile> {
-        files.iter().map(|(p, c)| RenderedFile { path: p.to_string(), contents: c.as_bytes().to_vec() }).collect()
+        files
+            .iter()
+            .map(|(p, c)| RenderedFile {
+                path: p.to_string(),
+                contents: c.as_bytes().to_vec(),
+            })
+            .collect()
     }
 
     fn action_of(plan: &Plan, path: &str) -> Action {
@@ -243,7 +313,11 @@ mod tests {
             tasker_version: TASKER_VERSION.into(),
             templates: vec![],
             answers: answers(),
-            files: [("old.rs".to_string(), sha256_hex(b"v1")), ("edited.rs".to_string(), sha256_hex(b"v1"))].into(),
+            files: [
+                ("old.rs".to_string(), sha256_hex(b"v1")),
+                ("edited.rs".to_string(), sha256_hex(b"v1")),
+            ]
+            .into(),
         };
         let disk: BTreeMap<String, Vec<u8>> = [
             ("same.rs".to_string(), b"x".to_vec()),
@@ -252,8 +326,21 @@ mod tests {
             ("theirs.rs".to_string(), b"not ours".to_vec()),
         ]
         .into();
-        let files = rendered(&[("new.rs", "n"), ("same.rs", "x"), ("old.rs", "v2"), ("edited.rs", "v2"), ("theirs.rs", "t")]);
-        let plan = classify(Path::new("/app"), files, &disk, Some(&previous), &answers(), vec![]);
+        let files = rendered(&[
+            ("new.rs", "n"),
+            ("same.rs", "x"),
+            ("old.rs", "v2"),
+            ("edited.rs", "v2"),
+            ("theirs.rs", "t"),
+        ]);
+        let plan = classify(
+            Path::new("/app"),
+            files,
+            &disk,
+            Some(&previous),
+            &answers(),
+            vec![],
+        );
         assert_eq!(action_of(&plan, "new.rs"), Action::Create);
         assert_eq!(action_of(&plan, "same.rs"), Action::Identical);
         assert_eq!(action_of(&plan, "old.rs"), Action::Update);
@@ -265,7 +352,14 @@ mod tests {
 
     #[test]
     fn the_manifest_records_every_generated_file() {
-        let plan = classify(Path::new("/app"), rendered(&[("a", "1"), ("b", "2")]), &BTreeMap::new(), None, &answers(), vec![]);
+        let plan = classify(
+            Path::new("/app"),
+            rendered(&[("a", "1"), ("b", "2")]),
+            &BTreeMap::new(),
+            None,
+            &answers(),
+            vec![],
+        );
         assert_eq!(plan.manifest.files.len(), 2);
         assert_eq!(plan.manifest.files["a"], sha256_hex(b"1"));
     }
@@ -278,8 +372,16 @@ mod tests {
         let b = render_app(&catalog, &answers(), &all).unwrap();
         assert_eq!(a, b);
         let paths: Vec<&str> = a.iter().map(|f| f.path.as_str()).collect();
-        for expected in ["Cargo.toml", "src/main.rs", "src/handlers/mod.rs", "workflows/ecommerce/order_processing.yaml"] {
-            assert!(paths.contains(&expected), "{expected} missing from {paths:?}");
+        for expected in [
+            "Cargo.toml",
+            "src/main.rs",
+            "src/handlers/mod.rs",
+            "workflows/ecommerce/order_processing.yaml",
+        ] {
+            assert!(
+                paths.contains(&expected),
+                "{expected} missing from {paths:?}"
+            );
         }
     }
 }

@@ -31,7 +31,12 @@ fn walk<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
 
 /// Renders every file below `dir` into `out`, paths relative to `dir`.
 /// `origin` names the folder in error messages (e.g. `templates/skeleton/files`).
-pub fn render_dir(dir: &Dir<'_>, origin: &str, ctx: &tera::Context, out: &mut Vec<RenderedFile>) -> Result<()> {
+pub fn render_dir(
+    dir: &Dir<'_>,
+    origin: &str,
+    ctx: &tera::Context,
+    out: &mut Vec<RenderedFile>,
+) -> Result<()> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![]);
     for file in walk(dir) {
@@ -50,9 +55,15 @@ pub fn render_dir(dir: &Dir<'_>, origin: &str, ctx: &tera::Context, out: &mut Ve
                 .render(&rel_str, ctx)
                 .map_err(flatten_tera)
                 .with_context(|| format!("cannot render template {origin}/{rel_str}"))?;
-            out.push(RenderedFile { path: target.to_string(), contents: text.into_bytes() });
+            out.push(RenderedFile {
+                path: target.to_string(),
+                contents: text.into_bytes(),
+            });
         } else {
-            out.push(RenderedFile { path: rel_str, contents: file.contents().to_vec() });
+            out.push(RenderedFile {
+                path: rel_str,
+                contents: file.contents().to_vec(),
+            });
         }
     }
     Ok(())
@@ -76,7 +87,9 @@ pub fn safe_relative(path: &Path) -> Result<String> {
     let mut parts = Vec::new();
     for c in path.components() {
         match c {
-            Component::Normal(p) => parts.push(p.to_str().context("path is not UTF-8")?.to_string()),
+            Component::Normal(p) => {
+                parts.push(p.to_str().context("path is not UTF-8")?.to_string())
+            }
             Component::CurDir => {}
             _ => bail!("path `{}` leaves the app folder", path.display()),
         }
@@ -93,7 +106,10 @@ mod tests {
 
     #[test]
     fn relative_paths_cannot_escape() {
-        assert_eq!(safe_relative(Path::new("src/main.rs")).unwrap(), "src/main.rs");
+        assert_eq!(
+            safe_relative(Path::new("src/main.rs")).unwrap(),
+            "src/main.rs"
+        );
         assert!(safe_relative(Path::new("../x")).is_err());
         assert!(safe_relative(Path::new("/etc/passwd")).is_err());
     }

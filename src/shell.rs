@@ -45,13 +45,19 @@ impl Shell {
 
     /// A shell that records what it prints (no colour, never interactive).
     pub fn captured() -> Self {
-        Self { color: false, interactive: false, sink: Sink::Buffer(Mutex::new(Vec::new())) }
+        Self {
+            color: false,
+            interactive: false,
+            sink: Sink::Buffer(Mutex::new(Vec::new())),
+        }
     }
 
     /// What a captured shell printed so far.
     pub fn captured_text(&self) -> String {
         match &self.sink {
-            Sink::Buffer(buf) => String::from_utf8_lossy(&buf.lock().expect("shell buffer lock")).into_owned(),
+            Sink::Buffer(buf) => {
+                String::from_utf8_lossy(&buf.lock().expect("shell buffer lock")).into_owned()
+            }
             Sink::Stderr => String::new(),
         }
     }
@@ -79,13 +85,21 @@ impl Shell {
     }
 
     fn paint(&self, style: &Style, text: &str) -> String {
-        if self.color { style.apply_to(text).force_styling(true).to_string() } else { text.to_string() }
+        if self.color {
+            style.apply_to(text).force_styling(true).to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     /// `      create  src/main.rs` — the verb right-aligned to 12 columns.
     pub fn status(&self, verb: &str, message: impl AsRef<str>) {
         let padded = format!("{verb:>12}");
-        let line = format!("{}  {}", self.paint(&verb_style(verb), &padded), message.as_ref());
+        let line = format!(
+            "{}  {}",
+            self.paint(&verb_style(verb), &padded),
+            message.as_ref()
+        );
         self.err_line(&line);
     }
 
@@ -130,6 +144,9 @@ mod tests {
         let shell = Shell::captured();
         shell.status("create", "src/main.rs");
         shell.status("identical", "Cargo.toml");
-        assert_eq!(shell.captured_text(), "      create  src/main.rs\n   identical  Cargo.toml\n");
+        assert_eq!(
+            shell.captured_text(),
+            "      create  src/main.rs\n   identical  Cargo.toml\n"
+        );
     }
 }

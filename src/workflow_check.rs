@@ -96,15 +96,19 @@ impl TaskTemplate {
             .as_ref()
             .and_then(|s| s.get("required"))
             .and_then(|r| r.as_array())
-            .map(|r| r.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
 
 /// Parses and checks one task template. `origin` names it in errors.
 pub fn parse(origin: &str, yaml: &str) -> Result<TaskTemplate> {
-    let template: TaskTemplate =
-        serde_yaml::from_str(yaml).with_context(|| format!("{origin} is not a valid task template"))?;
+    let template: TaskTemplate = serde_yaml::from_str(yaml)
+        .with_context(|| format!("{origin} is not a valid task template"))?;
     check(origin, &template)?;
     Ok(template)
 }
@@ -120,29 +124,54 @@ pub fn check(origin: &str, t: &TaskTemplate) -> Result<()> {
             bail!("{origin}: step `{}` is defined twice", step.name);
         }
         if step.handler.callable.trim().is_empty() {
-            bail!("{origin}: step `{}` has an empty handler.callable", step.name);
+            bail!(
+                "{origin}: step `{}` has an empty handler.callable",
+                step.name
+            );
         }
     }
     for step in &t.steps {
         for dep in &step.dependencies {
             if !names.contains(dep.as_str()) {
-                bail!("{origin}: step `{}` depends on `{dep}`, which is not a step of this task", step.name);
+                bail!(
+                    "{origin}: step `{}` depends on `{dep}`, which is not a step of this task",
+                    step.name
+                );
             }
         }
         if let Some(retry) = &step.retry {
             if let Some(b) = &retry.backoff {
                 if !BACKOFFS.contains(&b.as_str()) {
-                    bail!("{origin}: step `{}` has retry.backoff `{b}`; use one of {}", step.name, BACKOFFS.join(", "));
+                    bail!(
+                        "{origin}: step `{}` has retry.backoff `{b}`; use one of {}",
+                        step.name,
+                        BACKOFFS.join(", ")
+                    );
                 }
             }
             if let Some(n) = retry.max_attempts.filter(|n| !(1..=100).contains(n)) {
-                bail!("{origin}: step `{}` has retry.max_attempts {n}; the engine accepts 1 to 100", step.name);
+                bail!(
+                    "{origin}: step `{}` has retry.max_attempts {n}; the engine accepts 1 to 100",
+                    step.name
+                );
             }
-            if let Some(ms) = retry.backoff_base_ms.filter(|ms| !(100..=3_600_000).contains(ms)) {
-                bail!("{origin}: step `{}` has retry.backoff_base_ms {ms}; the engine accepts 100 to 3600000", step.name);
+            if let Some(ms) = retry
+                .backoff_base_ms
+                .filter(|ms| !(100..=3_600_000).contains(ms))
+            {
+                bail!(
+                    "{origin}: step `{}` has retry.backoff_base_ms {ms}; the engine accepts 100 to 3600000",
+                    step.name
+                );
             }
-            if let Some(ms) = retry.max_backoff_ms.filter(|ms| !(1_000..=3_600_000).contains(ms)) {
-                bail!("{origin}: step `{}` has retry.max_backoff_ms {ms}; the engine accepts 1000 to 3600000", step.name);
+            if let Some(ms) = retry
+                .max_backoff_ms
+                .filter(|ms| !(1_000..=3_600_000).contains(ms))
+            {
+                bail!(
+                    "{origin}: step `{}` has retry.max_backoff_ms {ms}; the engine accepts 1000 to 3600000",
+                    step.name
+                );
             }
         }
     }
@@ -168,8 +197,16 @@ pub fn check_handlers(origin: &str, t: &TaskTemplate, registered: &BTreeSet<Stri
 
 /// A dependency cycle as a path of step names, if there is one.
 fn find_cycle(t: &TaskTemplate) -> Option<Vec<String>> {
-    let deps: BTreeMap<&str, Vec<&str>> =
-        t.steps.iter().map(|s| (s.name.as_str(), s.dependencies.iter().map(String::as_str).collect())).collect();
+    let deps: BTreeMap<&str, Vec<&str>> = t
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.dependencies.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Visiting,
@@ -233,7 +270,11 @@ mod tests {
 
     #[test]
     fn an_unknown_dependency_is_named() {
-        let err = parse("t.yaml", &yaml("  - {name: a, handler: {callable: ns.a}, dependencies: [zzz]}\n")).unwrap_err();
+        let err = parse(
+            "t.yaml",
+            &yaml("  - {name: a, handler: {callable: ns.a}, dependencies: [zzz]}\n"),
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("depends on `zzz`"), "{err:#}");
     }
 
@@ -249,13 +290,21 @@ mod tests {
 
     #[test]
     fn a_retry_limit_key_the_engine_would_ignore_is_refused() {
-        let err = parse("t.yaml", &yaml("  - {name: a, handler: {callable: ns.a}, retry: {limit: 3}}\n")).unwrap_err();
+        let err = parse(
+            "t.yaml",
+            &yaml("  - {name: a, handler: {callable: ns.a}, retry: {limit: 3}}\n"),
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("limit"), "{err:#}");
     }
 
     #[test]
     fn a_missing_handler_is_named() {
-        let t = parse("t.yaml", &yaml("  - {name: a, handler: {callable: ns.a}}\n")).unwrap();
+        let t = parse(
+            "t.yaml",
+            &yaml("  - {name: a, handler: {callable: ns.a}}\n"),
+        )
+        .unwrap();
         let err = check_handlers("t.yaml", &t, &BTreeSet::new()).unwrap_err();
         assert!(err.to_string().contains("ns.a"));
     }

@@ -19,7 +19,11 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
     if plan.conflicts().next().is_some() {
         bail!("internal error: the plan still has unresolved conflicts");
     }
-    let parent = plan.app_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = plan
+        .app_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| not_writable(parent, e))?;
     let staging = tempfile::Builder::new()
         .prefix(".tasker-app-staging-")
@@ -49,8 +53,12 @@ fn create_fresh(plan: &Plan, staging: &Path) -> Result<()> {
     for f in plan.files.iter().filter(|f| f.action.writes()) {
         write_file(&root.join(&f.path), &f.contents)?;
     }
-    std::fs::rename(&root, &plan.app_dir)
-        .with_context(|| format!("cannot move the generated app into {}", plan.app_dir.display()))
+    std::fs::rename(&root, &plan.app_dir).with_context(|| {
+        format!(
+            "cannot move the generated app into {}",
+            plan.app_dir.display()
+        )
+    })
 }
 
 /// Existing app: stage each changed file, back up where asked, rename into place.
@@ -66,16 +74,26 @@ fn update_in_place(plan: &Plan, staging: &Path) -> Result<()> {
     for (tmp, target, action) in staged {
         if action == Action::Backup {
             let backup = backup_path(&target);
-            std::fs::rename(&target, &backup)
-                .with_context(|| format!("cannot back up {} to {}", target.display(), backup.display()))?;
+            std::fs::rename(&target, &backup).with_context(|| {
+                format!(
+                    "cannot back up {} to {}",
+                    target.display(),
+                    backup.display()
+                )
+            })?;
         }
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         if target.is_dir() {
-            bail!("{} is a folder, but the app needs a file there; move it away and run again", target.display());
+            bail!(
+                "{} is a folder, but the app needs a file there; move it away and run again",
+                target.display()
+            );
         }
-        std::fs::rename(&tmp, &target).with_context(|| format!("cannot write {}", target.display()))?;
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
     }
     Ok(())
 }

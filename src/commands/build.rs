@@ -47,7 +47,10 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
     // The database checks run before anything is written; if they fail, the
     // files are still written (they are what --skip-db would give) and the
     // build ends with exit 4 and the next step.
-    let preflight = opts.database_url.as_deref().map(|url| crate::environment::preflight_for_build(url, shell));
+    let preflight = opts
+        .database_url
+        .as_deref()
+        .map(|url| crate::environment::preflight_for_build(url, shell));
     resolve_conflicts(&mut plan, &args, shell)?;
     apply::fs::apply(&plan, shell)?;
     if let Some(url) = &opts.database_url {
@@ -82,13 +85,20 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     }
     let app_dir = args.output_dir.join(&args.app_name);
     if app_dir.exists() && !app_dir.is_dir() {
-        return Err(CliError::new(Exit::Failed, format!("{} exists and is not a folder", app_dir.display()))
-            .with_help("choose another APP_NAME or --output-dir, or move that file away")
-            .into());
+        return Err(CliError::new(
+            Exit::Failed,
+            format!("{} exists and is not a folder", app_dir.display()),
+        )
+        .with_help("choose another APP_NAME or --output-dir, or move that file away")
+        .into());
     }
     let previous = Manifest::read(&app_dir)?;
-    let requested: Vec<String> =
-        args.templates.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let requested: Vec<String> = args
+        .templates
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
     if !args.templates.is_empty() && requested.is_empty() {
         return Err(CliError::usage("--template was given an empty name")
             .with_help(format!("valid templates: {}", catalog.names().join(", ")))
@@ -96,18 +106,31 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     }
     let templates: Vec<String> = match (&previous, requested.is_empty()) {
         (Some(m), true) => m.templates.clone(),
-        _ => catalog.resolve(&requested)?.iter().map(|w| w.name.clone()).collect(),
+        _ => catalog
+            .resolve(&requested)?
+            .iter()
+            .map(|w| w.name.clone())
+            .collect(),
     };
     let api_base_url = match (&args.api_base_url, &previous) {
         (Some(url), _) => check_http_url(url)?,
         (None, Some(m)) => m.answers.api_base_url.clone(),
         (None, None) => plan::DEFAULT_API_BASE_URL.to_string(),
     };
-    let observability = args.observability || previous.as_ref().is_some_and(|m| m.answers.observability);
-    let database_url = if args.skip_db { None } else { args.database_url.clone().filter(|u| !u.trim().is_empty()) };
+    let observability =
+        args.observability || previous.as_ref().is_some_and(|m| m.answers.observability);
+    let database_url = if args.skip_db {
+        None
+    } else {
+        args.database_url.clone().filter(|u| !u.trim().is_empty())
+    };
     Ok(BuildOptions {
         app_dir,
-        answers: Answers { app_name: args.app_name.clone(), api_base_url, observability },
+        answers: Answers {
+            app_name: args.app_name.clone(),
+            api_base_url,
+            observability,
+        },
         templates,
         previous,
         database_url,
@@ -116,14 +139,22 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
 
 fn check_http_url(url: &str) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
-    let rest = trimmed.strip_prefix("http://").or_else(|| trimmed.strip_prefix("https://"));
+    let rest = trimmed
+        .strip_prefix("http://")
+        .or_else(|| trimmed.strip_prefix("https://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => {
+        Some(host)
+            if !host.is_empty()
+                && !host.starts_with('/')
+                && !host.contains(char::is_whitespace) =>
+        {
             Ok(trimmed.to_string())
         }
-        _ => Err(CliError::usage(format!("--api-base-url `{url}` is not an http(s) URL"))
-            .with_help("e.g. --api-base-url https://dummyjson.com or http://127.0.0.1:3001")
-            .into()),
+        _ => Err(
+            CliError::usage(format!("--api-base-url `{url}` is not an http(s) URL"))
+                .with_help("e.g. --api-base-url https://dummyjson.com or http://127.0.0.1:3001")
+                .into(),
+        ),
     }
 }
 
@@ -166,7 +197,12 @@ fn abort(plan: &Plan, shell: &Shell) -> anyhow::Error {
 }
 
 fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
-    let choices = ["keep mine (skip)", "back mine up as FILE.bak, then write", "overwrite mine", "abort: write nothing"];
+    let choices = [
+        "keep mine (skip)",
+        "back mine up as FILE.bak, then write",
+        "overwrite mine",
+        "abort: write nothing",
+    ];
     let mut decided = Vec::new();
     for f in plan.conflicts() {
         let pick = dialoguer::Select::new()
@@ -184,7 +220,10 @@ fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
         decided.push((f.path.clone(), action));
     }
     plan::resolve_conflicts(plan, |path| {
-        decided.iter().find(|(p, _)| p == path).map_or(Action::Skip, |(_, a)| *a)
+        decided
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or(Action::Skip, |(_, a)| *a)
     });
     Ok(())
 }
@@ -198,7 +237,11 @@ fn print_plan(plan: &Plan, format: Format, shell: &Shell, dry_run: bool) -> Resu
             shell.data(serde_json::to_string_pretty(&doc)?);
         }
         Format::Text => {
-            let mut out = format!("Plan for {} ({})\n", plan.app_dir.display(), plan.templates.join(", "));
+            let mut out = format!(
+                "Plan for {} ({})\n",
+                plan.app_dir.display(),
+                plan.templates.join(", ")
+            );
             for f in &plan.files {
                 out.push_str(&format!("{:>12}  {}\n", f.action.verb(), f.path));
             }
@@ -221,7 +264,12 @@ fn print_next_steps(plan: &Plan, workflows: &[&Workflow], db_ready: bool, shell:
     let written = plan.files.iter().filter(|f| f.action.writes()).count();
     shell.status(
         "Finished",
-        format!("{} in {} ({} workflow(s), {written} file(s) written)", plan.manifest.answers.app_name, plan.app_dir.display(), workflows.len()),
+        format!(
+            "{} in {} ({} workflow(s), {written} file(s) written)",
+            plan.manifest.answers.app_name,
+            plan.app_dir.display(),
+            workflows.len()
+        ),
     );
     let mut steps = vec![format!("cd {}", plan.app_dir.display())];
     if !db_ready {
@@ -243,4 +291,3 @@ fn print_next_steps(plan: &Plan, workflows: &[&Workflow], db_ready: bool, shell:
         shell.info(format!("  {s}"));
     }
 }
-
