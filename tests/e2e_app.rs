@@ -40,18 +40,27 @@ impl Drop for Running {
 }
 
 fn base_database_url() -> String {
-    std::env::var("TASKER_APP_TEST_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL")).expect(
-        "the end-to-end test needs PostgreSQL with pgmq: run scripts/test.sh, or \
+    std::env::var("TASKER_APP_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .expect(
+            "the end-to-end test needs PostgreSQL with pgmq: run scripts/test.sh, or \
          eval \"$(scripts/provision-postgres.sh --export)\" first",
-    )
+        )
 }
 
 /// A new, empty database on the test server; returns its URL.
 fn fresh_database(base: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     let name = format!("e2e_app_{}_{nanos}", std::process::id());
     let mut admin = Client::connect(base, NoTls).expect("connect to the test database server");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}")).unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
+        ))
+        .unwrap();
     let (head, tail) = match base.split_once('?') {
         Some((h, q)) => (h, format!("?{q}")),
         None => (base, String::new()),
@@ -61,7 +70,11 @@ fn fresh_database(base: &str) -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn target_dir() -> PathBuf {
@@ -71,7 +84,11 @@ fn target_dir() -> PathBuf {
 }
 
 fn show(out: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// `cargo <args>` in the app, output shown live (CI logs), must succeed.
@@ -83,10 +100,20 @@ fn cargo(app: &Path, args: &[&str], database_url: &str) {
         .env("DATABASE_URL", database_url)
         .status()
         .expect("run cargo");
-    assert!(status.success(), "`cargo {}` failed in the generated app", args.join(" "));
+    assert!(
+        status.success(),
+        "`cargo {}` failed in the generated app",
+        args.join(" ")
+    );
 }
 
-fn spawn(name: &'static str, bin: &Path, args: &[&str], app: &Path, env: &[(&str, &str)]) -> Running {
+fn spawn(
+    name: &'static str,
+    bin: &Path,
+    args: &[&str],
+    app: &Path,
+    env: &[(&str, &str)],
+) -> Running {
     let log = app.join(format!("{name}.log"));
     let file = std::fs::File::create(&log).unwrap();
     let child = Command::new(bin)
@@ -114,7 +141,10 @@ fn wait_for_http(url: &str, within: Duration, procs: &mut [&mut Running]) {
                 panic!("{} exited with {status} before {url} answered", p.name);
             }
         }
-        assert!(start.elapsed() < within, "{url} did not answer within {within:?}");
+        assert!(
+            start.elapsed() < within,
+            "{url} did not answer within {within:?}"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -122,7 +152,15 @@ fn wait_for_http(url: &str, within: Duration, procs: &mut [&mut Running]) {
 /// `APP run ns/task --context JSON --wait`; returns the output.
 fn run_task(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &str) -> Output {
     Command::new(bin)
-        .args(["run", task, "--context", context, "--wait", "--timeout", "120"])
+        .args([
+            "run",
+            task,
+            "--context",
+            context,
+            "--wait",
+            "--timeout",
+            "120",
+        ])
         .current_dir(app)
         .envs(env.iter().copied())
         .output()
@@ -132,12 +170,17 @@ fn run_task(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &
 /// The task UUID `run` prints on stdout (compared in SQL as `task_uuid::text`).
 fn task_uuid(out: &Output) -> String {
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.trim().len() == 36).unwrap_or_else(|| panic!("no task uuid printed\n{}", show(out)));
+    let line = text
+        .lines()
+        .find(|l| l.trim().len() == 36)
+        .unwrap_or_else(|| panic!("no task uuid printed\n{}", show(out)));
     line.trim().to_string()
 }
 
 fn count(db: &mut Client, sql: &str, task_uuid: &str) -> i64 {
-    db.query_one(sql, &[&task_uuid]).unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
+    db.query_one(sql, &[&task_uuid])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .get(0)
 }
 
 #[test]
@@ -154,53 +197,150 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         .output()
         .unwrap();
     assert!(out.status.success(), "build failed\n{}", show(&out));
-    let password = database_url.split('@').next().and_then(|s| s.rsplit(':').next()).unwrap_or("");
+    let password = database_url
+        .split('@')
+        .next()
+        .and_then(|s| s.rsplit(':').next())
+        .unwrap_or("");
     if password.len() >= 4 {
-        assert!(!String::from_utf8_lossy(&out.stderr).contains(&format!(":{password}@")), "password printed");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains(&format!(":{password}@")),
+            "password printed"
+        );
     }
 
     // 2. Compile it, lint it, run its own tests.
     cargo(&app, &["build"], &database_url);
-    cargo(&app, &["clippy", "--all-targets", "--", "-D", "warnings"], &database_url);
+    cargo(
+        &app,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+        &database_url,
+    );
     cargo(&app, &["test"], &database_url);
     let bin = target_dir().join("debug").join(APP);
 
     // 3. `migrate` finds everything applied by build (the engine's own migrator agrees).
-    let out = Command::new(&bin).arg("migrate").current_dir(&app).env("DATABASE_URL", &database_url).output().unwrap();
-    assert!(out.status.success(), "migrate after build failed\n{}", show(&out));
+    let out = Command::new(&bin)
+        .arg("migrate")
+        .current_dir(&app)
+        .env("DATABASE_URL", &database_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "migrate after build failed\n{}",
+        show(&out)
+    );
 
     // 4. Start the stand-in API and the engine.
     let api_port = free_port().to_string();
     let api_url = format!("http://127.0.0.1:{api_port}");
-    let env = [("DATABASE_URL", database_url.as_str()), ("API_BASE_URL", api_url.as_str()), ("TASKER_ENV", "development")];
-    let mut fake_api = spawn("fake-api", &bin, &["fake-api", "--port", &api_port], &app, &env);
+    let env = [
+        ("DATABASE_URL", database_url.as_str()),
+        ("API_BASE_URL", api_url.as_str()),
+        ("TASKER_ENV", "development"),
+    ];
+    let mut fake_api = spawn(
+        "fake-api",
+        &bin,
+        &["fake-api", "--port", &api_port],
+        &app,
+        &env,
+    );
     let mut serve = spawn("serve", &bin, &["serve"], &app, &env);
-    wait_for_http(&format!("{api_url}/products/1"), Duration::from_secs(60), &mut [&mut fake_api]);
-    wait_for_http("http://127.0.0.1:8080/health", Duration::from_secs(180), &mut [&mut serve]);
+    wait_for_http(
+        &format!("{api_url}/products/1"),
+        Duration::from_secs(60),
+        &mut [&mut fake_api],
+    );
+    wait_for_http(
+        "http://127.0.0.1:8080/health",
+        Duration::from_secs(180),
+        &mut [&mut serve],
+    );
 
     let mut db = Client::connect(&database_url, NoTls).unwrap();
 
     // 5. Each workflow completes and leaves its domain rows.
-    let out = run_task(&bin, &app, &env, "ecommerce/order_processing", r#"{"cart_id": 1, "customer_email": "amara.okafor@example.com"}"#);
-    assert!(out.status.success(), "ecommerce did not complete\n{}", show(&out));
-    let order = task_uuid(&out);
-    assert_eq!(count(&mut db, "SELECT count(*) FROM app.orders WHERE task_uuid::text = $1 AND grand_total > 0", &order), 1);
+    let out = run_task(
+        &bin,
+        &app,
+        &env,
+        "ecommerce/order_processing",
+        r#"{"cart_id": 1, "customer_email": "amara.okafor@example.com"}"#,
+    );
     assert!(
-        count(&mut db, "SELECT count(*) FROM app.order_lines l JOIN app.orders o USING (order_id) WHERE o.task_uuid::text = $1", &order) > 0,
+        out.status.success(),
+        "ecommerce did not complete\n{}",
+        show(&out)
+    );
+    let order = task_uuid(&out);
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM app.orders WHERE task_uuid::text = $1 AND grand_total > 0",
+            &order
+        ),
+        1
+    );
+    assert!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM app.order_lines l JOIN app.orders o USING (order_id) WHERE o.task_uuid::text = $1",
+            &order
+        ) > 0,
         "an order has lines"
     );
 
-    let out = run_task(&bin, &app, &env, "inventory/stock_management", r#"{"threshold": 10, "warehouse": "main"}"#);
-    assert!(out.status.success(), "inventory did not complete\n{}", show(&out));
+    let out = run_task(
+        &bin,
+        &app,
+        &env,
+        "inventory/stock_management",
+        r#"{"threshold": 10, "warehouse": "main"}"#,
+    );
+    assert!(
+        out.status.success(),
+        "inventory did not complete\n{}",
+        show(&out)
+    );
     let stock = task_uuid(&out);
-    assert!(count(&mut db, "SELECT count(*) FROM app.purchase_orders WHERE task_uuid::text = $1", &stock) > 0, "purchase orders for low stock");
-    assert_eq!(count(&mut db, "SELECT count(*) FROM app.inventory_reports WHERE task_uuid::text = $1", &stock), 1);
+    assert!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM app.purchase_orders WHERE task_uuid::text = $1",
+            &stock
+        ) > 0,
+        "purchase orders for low stock"
+    );
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM app.inventory_reports WHERE task_uuid::text = $1",
+            &stock
+        ),
+        1
+    );
 
-    let out = run_task(&bin, &app, &env, "customer/user_onboarding", r#"{"email": "e2e.user@example.com", "username": "e2euser", "plan": "pro"}"#);
-    assert!(out.status.success(), "onboarding did not complete\n{}", show(&out));
+    let out = run_task(
+        &bin,
+        &app,
+        &env,
+        "customer/user_onboarding",
+        r#"{"email": "e2e.user@example.com", "username": "e2euser", "plan": "pro"}"#,
+    );
+    assert!(
+        out.status.success(),
+        "onboarding did not complete\n{}",
+        show(&out)
+    );
     let customer = task_uuid(&out);
     assert_eq!(
-        count(&mut db, "SELECT count(*) FROM app.customers c JOIN app.customer_preferences p USING (customer_id) WHERE c.task_uuid::text = $1", &customer),
+        count(
+            &mut db,
+            "SELECT count(*) FROM app.customers c JOIN app.customer_preferences p USING (customer_id) WHERE c.task_uuid::text = $1",
+            &customer
+        ),
         1,
         "a customer with preferences"
     );
@@ -210,8 +350,18 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         .send_json(serde_json::json!({"path": "/carts/2", "status": 503, "count": 2}))
         .expect("arm the fault");
     assert_eq!(resp.status(), 200);
-    let out = run_task(&bin, &app, &env, "ecommerce/order_processing", r#"{"cart_id": 2, "customer_email": "e2e.retry@example.com"}"#);
-    assert!(out.status.success(), "the retried task did not complete\n{}", show(&out));
+    let out = run_task(
+        &bin,
+        &app,
+        &env,
+        "ecommerce/order_processing",
+        r#"{"cart_id": 2, "customer_email": "e2e.retry@example.com"}"#,
+    );
+    assert!(
+        out.status.success(),
+        "the retried task did not complete\n{}",
+        show(&out)
+    );
     let retried = task_uuid(&out);
     let attempts: i32 = db
         .query_one(
@@ -224,17 +374,47 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
     assert_eq!(attempts, 3, "two 503s then success");
 
     // 7. An unknown cart fails permanently and `run` names the step.
-    let out = run_task(&bin, &app, &env, "ecommerce/order_processing", r#"{"cart_id": 999999, "customer_email": "nobody@example.com"}"#);
-    assert!(!out.status.success(), "an unknown cart must fail\n{}", show(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("validate_cart"), "the failed step is named\n{}", show(&out));
+    let out = run_task(
+        &bin,
+        &app,
+        &env,
+        "ecommerce/order_processing",
+        r#"{"cart_id": 999999, "customer_email": "nobody@example.com"}"#,
+    );
+    assert!(
+        !out.status.success(),
+        "an unknown cart must fail\n{}",
+        show(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("validate_cart"),
+        "the failed step is named\n{}",
+        show(&out)
+    );
 
     // 8. Bad context is refused before any task is created.
-    let out = run_task(&bin, &app, &env, "ecommerce/order_processing", r#"{"customer_email": "x@example.com"}"#);
+    let out = run_task(
+        &bin,
+        &app,
+        &env,
+        "ecommerce/order_processing",
+        r#"{"customer_email": "x@example.com"}"#,
+    );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cart_id"), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cart_id"),
+        "{}",
+        show(&out)
+    );
 
     // 9. Health and metrics.
-    assert_eq!(ureq::get("http://127.0.0.1:8080/health").call().unwrap().status(), 200);
+    assert_eq!(
+        ureq::get("http://127.0.0.1:8080/health")
+            .call()
+            .unwrap()
+            .status(),
+        200
+    );
     let metrics = ureq::get("http://127.0.0.1:8080/metrics").call().unwrap();
     assert_eq!(metrics.status(), 200);
     assert!(!metrics.into_string().unwrap().is_empty());
