@@ -57,31 +57,13 @@ pub(super) fn database_checks(database_url: Option<&str>) -> Vec<Check> {
                     c
                 }
                 Err(e) => {
-                    let hint = crate::error::help_of(&e)
-                        .unwrap_or(hints::NO_URL)
-                        .to_string();
-                    checks.push(check(
-                        "database",
-                        CheckStatus::Fail,
-                        format!("{e:#}"),
-                        required,
-                        &hint,
-                    ));
+                    checks.push(unreachable(&e, required));
                     return checks;
                 }
             }
         }
         Err(e) => {
-            let hint = crate::error::help_of(&e)
-                .unwrap_or(hints::NO_URL)
-                .to_string();
-            checks.push(check(
-                "database",
-                CheckStatus::Fail,
-                format!("{e:#}"),
-                required,
-                &hint,
-            ));
+            checks.push(unreachable(&e, required));
             return checks;
         }
     };
@@ -96,6 +78,18 @@ pub(super) fn database_checks(database_url: Option<&str>) -> Vec<Check> {
         )),
     }
     checks
+}
+
+/// The failed `database` check for a connection error, with its own hint if it has one.
+fn unreachable(e: &anyhow::Error, required: &str) -> Check {
+    let hint = crate::error::help_of(e).unwrap_or(hints::NO_URL);
+    check(
+        "database",
+        CheckStatus::Fail,
+        format!("{e:#}"),
+        required,
+        hint,
+    )
 }
 
 /// Checks derived from what the server said (pure, unit-tested).
