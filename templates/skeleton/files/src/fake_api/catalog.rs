@@ -106,7 +106,9 @@ impl Catalog {
 }
 
 fn find(items: &[Value], id: i64) -> Option<&Value> {
-    items.iter().find(|item| item.get("id").and_then(Value::as_i64) == Some(id))
+    items
+        .iter()
+        .find(|item| item.get("id").and_then(Value::as_i64) == Some(id))
 }
 
 /// Products get DummyJSON's `availabilityStatus`, `thumbnail` and `images`.
@@ -131,7 +133,11 @@ fn expand_cart(cart: &SeedCart, products: &[Value]) -> anyhow::Result<Value> {
     let (mut total, mut discounted_total, mut quantity_sum) = (0.0_f64, 0.0_f64, 0_i64);
     for line in &cart.products {
         let product = find(products, line.id).ok_or_else(|| {
-            anyhow::anyhow!("seed cart {} lists product {}, which does not exist", cart.id, line.id)
+            anyhow::anyhow!(
+                "seed cart {} lists product {}, which does not exist",
+                cart.id,
+                line.id
+            )
         })?;
         let price = product["price"].as_f64().unwrap_or(0.0);
         let discount = product["discountPercentage"].as_f64().unwrap_or(0.0);
@@ -174,10 +180,12 @@ pub fn page(key: &str, items: &[&Value], query: &PageQuery) -> Value {
         0 => items.len(),
         n => n,
     };
-    let fields: Option<Vec<&str>> = query
-        .select
-        .as_deref()
-        .map(|s| s.split(',').map(str::trim).filter(|f| !f.is_empty()).collect());
+    let fields: Option<Vec<&str>> = query.select.as_deref().map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .collect()
+    });
     let selected: Vec<Value> = items
         .iter()
         .skip(skip)
@@ -228,7 +236,11 @@ mod tests {
         for cart in &catalog.carts {
             let lines = cart["products"].as_array().expect("lines");
             let sum: f64 = lines.iter().map(|l| l["total"].as_f64().unwrap()).sum();
-            assert!((sum - cart["total"].as_f64().unwrap()).abs() < 0.005, "cart {}", cart["id"]);
+            assert!(
+                (sum - cart["total"].as_f64().unwrap()).abs() < 0.005,
+                "cart {}",
+                cart["id"]
+            );
         }
     }
 
@@ -262,7 +274,14 @@ mod tests {
         assert!(first.get("price").is_none());
         assert!(first.get("stock").is_some());
 
-        let everything = super::page("products", &all, &PageQuery { limit: Some(0), ..Default::default() });
+        let everything = super::page(
+            "products",
+            &all,
+            &PageQuery {
+                limit: Some(0),
+                ..Default::default()
+            },
+        );
         assert_eq!(everything["limit"], all.len());
     }
 

@@ -130,7 +130,8 @@ pub async fn inject(State(api): State<FakeApi>, request: Request, next: Next) ->
     if path.starts_with(ADMIN_PATH) {
         return next.run(request).await;
     }
-    let Some(fault) = api.faults().take(&path) else {
+    let armed = api.faults().take(&path);
+    let Some(fault) = armed else {
         return next.run(request).await;
     };
     tracing::info!(%path, status = ?fault.status, remaining = fault.count, "fake API: injecting a fault");

@@ -9,7 +9,7 @@
 //! `POST /users/add`, `GET /test`, and `/__faults` (see `faults.rs`).
 
 mod catalog;
-mod faults;
+pub mod faults;
 mod routes;
 
 use std::net::SocketAddr;
@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use catalog::Catalog;
-pub use faults::{Fault, Faults};
+use faults::Faults;
 
 /// The fake API's state: its data and its armed faults.
 #[derive(Clone)]
@@ -45,7 +45,7 @@ impl FakeApi {
         self.catalog.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn faults(&self) -> MutexGuard<'_, Faults> {
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -69,7 +69,10 @@ pub fn router(api: FakeApi) -> Router {
             post(faults::arm).get(faults::list).delete(faults::clear),
         )
         .fallback(routes::not_found)
-        .layer(axum::middleware::from_fn_with_state(api.clone(), faults::inject))
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            faults::inject,
+        ))
         .with_state(api)
 }
 

@@ -16,16 +16,17 @@ fn message(status: StatusCode, text: String) -> Response {
     (status, Json(json!({ "message": text }))).into_response()
 }
 
-/// The id in the path, or DummyJSON's 400 for one that is not a number.
-fn parse_id(kind: &str, raw: &str) -> Result<i64, Response> {
-    raw.parse()
-        .map_err(|_| message(StatusCode::BAD_REQUEST, format!("Invalid {kind} id '{raw}'")))
+/// DummyJSON's 400 for an id that is not a number.
+fn bad_id(kind: &str, raw: &str) -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        format!("Invalid {kind} id '{raw}'"),
+    )
 }
 
 fn one(kind: &str, raw: &str, found: impl FnOnce(i64) -> Option<Value>) -> Response {
-    let id = match parse_id(kind, raw) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = raw.parse::<i64>() else {
+        return bad_id(kind, raw);
     };
     match found(id) {
         Some(item) => Json(item).into_response(),
@@ -34,7 +35,10 @@ fn one(kind: &str, raw: &str, found: impl FnOnce(i64) -> Option<Value>) -> Respo
             if let Some(first) = kind.get_mut(0..1) {
                 first.make_ascii_uppercase();
             }
-            message(StatusCode::NOT_FOUND, format!("{kind} with id '{id}' not found"))
+            message(
+                StatusCode::NOT_FOUND,
+                format!("{kind} with id '{id}' not found"),
+            )
         }
     }
 }
@@ -77,10 +81,9 @@ pub async fn cart(State(api): State<FakeApi>, Path(id): Path<String>) -> Respons
     one("cart", &id, |id| api.catalog().cart(id).cloned())
 }
 
-pub async fn carts_of_user(State(api): State<FakeApi>, Path(id): Path<String>) -> Response {
-    let id = match parse_id("user", &id) {
-        Ok(id) => id,
-        Err(response) => return response,
+pub async fn carts_of_user(State(api): State<FakeApi>, Path(raw): Path<String>) -> Response {
+    let Ok(id) = raw.parse::<i64>() else {
+        return bad_id("user", &raw);
     };
     let catalog = api.catalog();
     let theirs: Vec<&Value> = catalog
@@ -88,8 +91,15 @@ pub async fn carts_of_user(State(api): State<FakeApi>, Path(id): Path<String>) -
         .iter()
         .filter(|c| c["userId"].as_i64() == Some(id))
         .collect();
-    Json(page("carts", &theirs, &PageQuery { limit: Some(0), ..PageQuery::default() }))
-        .into_response()
+    Json(page(
+        "carts",
+        &theirs,
+        &PageQuery {
+            limit: Some(0),
+            ..PageQuery::default()
+        },
+    ))
+    .into_response()
 }
 
 pub async fn users(State(api): State<FakeApi>, Query(query): Query<PageQuery>) -> Json<Value> {
@@ -107,7 +117,13 @@ pub async fn search_users(
     let found: Vec<&Value> = catalog
         .users
         .iter()
-        .filter(|u| matches(u, &["firstName", "lastName", "maidenName", "username", "email"], &q))
+        .filter(|u| {
+            matches(
+                u,
+                &["firstName", "lastName", "maidenName", "username", "email"],
+                &q,
+            )
+        })
         .collect();
     Json(page("users", &found, &query))
 }

@@ -136,7 +136,11 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<u32> {
 pub fn error_detail(body: &str) -> String {
     let message = serde_json::from_str::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string));
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        });
     let text = message.unwrap_or_else(|| body.trim().replace(['\n', '\r'], " "));
     if text.is_empty() {
         return "(empty body)".to_string();
@@ -269,10 +273,18 @@ mod tests {
         assert_eq!(classify_status(200), StatusClass::Success);
         assert_eq!(classify_status(201), StatusClass::Success);
         for retryable in [408, 425, 429, 500, 502, 503, 504] {
-            assert_eq!(classify_status(retryable), StatusClass::Retryable, "{retryable}");
+            assert_eq!(
+                classify_status(retryable),
+                StatusClass::Retryable,
+                "{retryable}"
+            );
         }
         for permanent in [301, 400, 401, 403, 404, 409, 422] {
-            assert_eq!(classify_status(permanent), StatusClass::Permanent, "{permanent}");
+            assert_eq!(
+                classify_status(permanent),
+                StatusClass::Permanent,
+                "{permanent}"
+            );
         }
     }
 
@@ -283,8 +295,14 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(parse_retry_after("3", now), Some(3));
         assert_eq!(parse_retry_after(" 120 ", now), Some(120));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(30));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(0));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(30)
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(0)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
     }
@@ -316,6 +334,9 @@ mod tests {
         assert!(unavailable.is_retryable());
         assert!(!rejected.is_retryable());
         assert!(rejected.is_not_found());
-        assert_eq!(unavailable.to_string(), "u answered 503: down (Retry-After: 1s)");
+        assert_eq!(
+            unavailable.to_string(),
+            "u answered 503: down (Retry-After: 1s)"
+        );
     }
 }

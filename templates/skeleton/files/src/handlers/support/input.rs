@@ -28,7 +28,10 @@ impl<'a> StepInput<'a> {
 
     /// `namespace/task` for messages.
     pub fn task_label(&self) -> String {
-        format!("{}/{}", self.step.task.namespace_name, self.step.task.task_name)
+        format!(
+            "{}/{}",
+            self.step.task.namespace_name, self.step.task.task_name
+        )
     }
 
     /// A value of the task's context, if present and not null.
@@ -46,9 +49,9 @@ impl<'a> StepInput<'a> {
     pub fn required_str(&self, key: &str) -> Result<&'a str, StepError> {
         match self.context(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim()),
-            Some(Value::String(_)) => Err(StepError::bad_input(format!(
-                "context `{key}` is empty"
-            ))),
+            Some(Value::String(_)) => {
+                Err(StepError::bad_input(format!("context `{key}` is empty")))
+            }
             Some(other) => Err(StepError::bad_input(format!(
                 "context `{key}` must be a string, got {other}"
             ))),
@@ -134,7 +137,16 @@ mod tests {
     fn emails_are_checked_for_shape() {
         assert!(plausible_email("amara.okafor@example.com"));
         assert!(plausible_email("a+tag@mail.example.co.uk"));
-        for bad in ["", "plain", "@example.com", "a@b", "a@@b.com", "a b@c.com", "a@b..com", "a@.com"] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@b..com",
+            "a@.com",
+        ] {
             assert!(!plausible_email(bad), "{bad}");
         }
     }

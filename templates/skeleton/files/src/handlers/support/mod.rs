@@ -11,6 +11,8 @@
 #![allow(dead_code)]
 
 pub mod api;
+#[cfg(test)]
+pub mod harness;
 pub mod input;
 pub mod money;
 pub mod outcome;

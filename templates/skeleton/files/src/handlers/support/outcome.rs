@@ -112,7 +112,9 @@ impl From<ApiError> for StepError {
     fn from(error: ApiError) -> StepError {
         match &error {
             ApiError::Unavailable {
-                status, retry_after, ..
+                status,
+                retry_after,
+                ..
             } => StepError::Retryable {
                 code: match status {
                     Some(429) => "API_RATE_LIMITED",
@@ -267,17 +269,30 @@ mod tests {
         let result = failure(uuid::Uuid::nil(), 12, &error);
         assert!(!result.success);
         assert!(result.metadata.retryable);
-        assert_eq!(result.metadata.error_code.as_deref(), Some("API_RATE_LIMITED"));
+        assert_eq!(
+            result.metadata.error_code.as_deref(),
+            Some("API_RATE_LIMITED")
+        );
         let metadata = result.orchestration_metadata.expect("metadata");
-        assert_eq!(metadata.headers.get("retry-after").map(String::as_str), Some("3"));
+        assert_eq!(
+            metadata.headers.get("retry-after").map(String::as_str),
+            Some("3")
+        );
         assert_eq!(metadata.backoff_hint.map(|h| h.delay_seconds), Some(3));
     }
 
     #[test]
     fn a_permanent_failure_is_not_retryable() {
-        let result = failure(uuid::Uuid::nil(), 1, &StepError::bad_input("cart_id is missing"));
+        let result = failure(
+            uuid::Uuid::nil(),
+            1,
+            &StepError::bad_input("cart_id is missing"),
+        );
         assert!(!result.metadata.retryable);
-        assert_eq!(result.metadata.error_type.as_deref(), Some("permanent_error"));
+        assert_eq!(
+            result.metadata.error_type.as_deref(),
+            Some("permanent_error")
+        );
         let error = result.error.expect("error");
         assert_eq!(error.message, "cart_id is missing");
     }

@@ -74,14 +74,15 @@ impl CheckDuplicateUser {
         candidates.extend(search_users(&self.api, &registration.username).await?);
         let mut taken = collisions(&candidates, &registration);
 
-        let local: Vec<(i64, String)> =
-            sqlx::query_as("SELECT customer_id, matched_on FROM app.customer_conflicts($1, $2, $3)")
-                .bind(&registration.email)
-                .bind(&registration.username)
-                .bind(input.task_uuid())
-                .fetch_all(&self.db)
-                .await
-                .map_err(|e| StepError::database("looking up existing customers", e))?;
+        let local: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT customer_id, matched_on FROM app.customer_conflicts($1, $2, $3)",
+        )
+        .bind(&registration.email)
+        .bind(&registration.username)
+        .bind(input.task_uuid())
+        .fetch_all(&self.db)
+        .await
+        .map_err(|e| StepError::database("looking up existing customers", e))?;
         taken.extend(
             local
                 .into_iter()
@@ -116,7 +117,8 @@ impl StepHandler for CheckDuplicateUser {
 /// Exact (case-insensitive) collisions of the registration with API users.
 fn collisions(users: &[ApiUser], registration: &Registration) -> Vec<String> {
     let mut taken = Vec::new();
-    let same = |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
+    let same =
+        |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
     for user in users {
         if same(&user.email, &registration.email) {
             taken.push(format!("email is taken by API user {}", user.id));
@@ -155,19 +157,31 @@ mod tests {
 
     #[test]
     fn only_exact_matches_collide() {
-        let near = [user(1, "jane@example.com.au", "janet"), user(2, "x@example.com", "jane_doe")];
+        let near = [
+            user(1, "jane@example.com.au", "janet"),
+            user(2, "x@example.com", "jane_doe"),
+        ];
         assert!(collisions(&near, &registration()).is_empty());
 
-        let exact = [user(3, "JANE@example.com", "someone"), user(4, "y@example.com", "Jane")];
+        let exact = [
+            user(3, "JANE@example.com", "someone"),
+            user(4, "y@example.com", "Jane"),
+        ];
         assert_eq!(
             collisions(&exact, &registration()),
-            ["email is taken by API user 3", "username is taken by API user 4"]
+            [
+                "email is taken by API user 3",
+                "username is taken by API user 4"
+            ]
         );
     }
 
     #[test]
     fn the_same_user_found_twice_is_reported_once() {
-        let twice = [user(5, "jane@example.com", "x"), user(5, "jane@example.com", "x")];
+        let twice = [
+            user(5, "jane@example.com", "x"),
+            user(5, "jane@example.com", "x"),
+        ];
         assert_eq!(collisions(&twice, &registration()).len(), 1);
     }
 }

@@ -56,12 +56,13 @@ impl CompleteOnboarding {
             ));
         }
 
-        let onboarded_at: DateTime<Utc> = sqlx::query_scalar("SELECT app.complete_onboarding($1, $2)")
-            .bind(account.customer_id)
-            .bind(welcome.notification_id)
-            .fetch_one(&self.db)
-            .await
-            .map_err(|e| StepError::database("activating the customer", e))?;
+        let onboarded_at: DateTime<Utc> =
+            sqlx::query_scalar("SELECT app.complete_onboarding($1, $2)")
+                .bind(account.customer_id)
+                .bind(welcome.notification_id)
+                .fetch_one(&self.db)
+                .await
+                .map_err(|e| StepError::database("activating the customer", e))?;
 
         let done = Onboarded {
             customer_id: account.customer_id,

@@ -61,26 +61,29 @@ impl CreateAccount {
         let external_user_id = self.api_user(&registration).await?;
         let external_id = i32::try_from(external_user_id).ok();
 
-        let (customer_id, created): (i64, bool) =
-            sqlx::query_as("SELECT customer_id, created FROM app.register_customer($1, $2, $3, $4, $5, $6)")
-                .bind(input.task_uuid())
-                .bind(&registration.email)
-                .bind(&registration.username)
-                .bind(&registration.full_name)
-                .bind(&registration.plan)
-                .bind(external_id)
-                .fetch_one(&self.db)
-                .await
-                .map_err(|e| match &e {
-                    sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => StepError::permanent(
-                        "DUPLICATE_USER",
-                        format!(
-                            "another onboarding registered `{}` / `{}` first",
-                            registration.email, registration.username
-                        ),
+        let (customer_id, created): (i64, bool) = sqlx::query_as(
+            "SELECT customer_id, created FROM app.register_customer($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(input.task_uuid())
+        .bind(&registration.email)
+        .bind(&registration.username)
+        .bind(&registration.full_name)
+        .bind(&registration.plan)
+        .bind(external_id)
+        .fetch_one(&self.db)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+                StepError::permanent(
+                    "DUPLICATE_USER",
+                    format!(
+                        "another onboarding registered `{}` / `{}` first",
+                        registration.email, registration.username
                     ),
-                    _ => StepError::database("registering the customer", e),
-                })?;
+                )
+            }
+            _ => StepError::database("registering the customer", e),
+        })?;
 
         let account = Account {
             customer_id,
@@ -99,8 +102,12 @@ impl CreateAccount {
     async fn api_user(&self, registration: &Registration) -> Result<i64, StepError> {
         let existing = search_users(&self.api, &registration.email).await?;
         let mine = existing.iter().find(|u| {
-            u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&registration.email))
-                && u.username.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&registration.username))
+            u.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&registration.email))
+                && u.username
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&registration.username))
         });
         if let Some(user) = mine {
             return Ok(user.id);

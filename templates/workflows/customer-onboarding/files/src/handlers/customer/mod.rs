@@ -21,3 +21,6 @@ pub use create_account::CreateAccount;
 pub use send_welcome_email::SendWelcomeEmail;
 pub use setup_preferences::SetupPreferences;
 pub use validate_registration_data::ValidateRegistrationData;
+
+#[cfg(test)]
+mod workflow_tests;

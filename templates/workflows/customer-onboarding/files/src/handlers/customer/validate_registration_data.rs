@@ -16,7 +16,8 @@ use crate::handlers::support::{StepError, StepInput, finish, plausible_email};
 
 pub const PLANS: [&str; 3] = ["free", "pro", "enterprise"];
 /// Names nobody may register: they would impersonate the service.
-pub const RESERVED_USERNAMES: [&str; 6] = ["admin", "root", "support", "system", "billing", "security"];
+pub const RESERVED_USERNAMES: [&str; 6] =
+    ["admin", "root", "support", "system", "billing", "security"];
 
 /// The result of `validate_registration_data`: the normalised registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +59,10 @@ impl ValidateRegistrationData {
             locale: input.optional_str("locale")?,
             timezone: input.optional_str("timezone")?,
         };
-        let registration = normalise(&raw).map_err(|problems| StepError::bad_input(problems.join("; ")))?;
-        serde_json::to_value(registration).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
+        let registration =
+            normalise(&raw).map_err(|problems| StepError::bad_input(problems.join("; ")))?;
+        serde_json::to_value(registration)
+            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
     }
 }
 
@@ -87,10 +90,15 @@ pub fn normalise(raw: &RawRegistration<'_>) -> Result<Registration, Vec<String>>
 
     let username = raw.username.trim().to_lowercase();
     if !(3..=30).contains(&username.chars().count()) {
-        problems.push(format!("username `{}` must be 3 to 30 characters", raw.username));
+        problems.push(format!(
+            "username `{}` must be 3 to 30 characters",
+            raw.username
+        ));
     }
     if !username.starts_with(|c: char| c.is_ascii_alphabetic())
-        || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
     {
         problems.push(format!(
             "username `{}` must start with a letter and hold only letters, digits, `_`, `.` and `-`",
@@ -103,7 +111,11 @@ pub fn normalise(raw: &RawRegistration<'_>) -> Result<Registration, Vec<String>>
 
     let plan = raw.plan.trim().to_lowercase();
     if !PLANS.contains(&plan.as_str()) {
-        problems.push(format!("plan `{}` is not one of {}", raw.plan, PLANS.join(", ")));
+        problems.push(format!(
+            "plan `{}` is not one of {}",
+            raw.plan,
+            PLANS.join(", ")
+        ));
     }
 
     let full_name = match raw.full_name.map(str::trim) {
@@ -121,7 +133,9 @@ pub fn normalise(raw: &RawRegistration<'_>) -> Result<Registration, Vec<String>>
     }
     let timezone = raw.timezone.unwrap_or("UTC").to_string();
     if !valid_timezone(&timezone) {
-        problems.push(format!("timezone `{timezone}` is not like `UTC` or `Europe/Berlin`"));
+        problems.push(format!(
+            "timezone `{timezone}` is not like `UTC` or `Europe/Berlin`"
+        ));
     }
 
     if !problems.is_empty() {
@@ -171,9 +185,12 @@ fn valid_timezone(timezone: &str) -> bool {
     timezone == "UTC"
         || (timezone.contains('/')
             && timezone.len() <= 64
-            && timezone
-                .split('/')
-                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))))
+            && timezone.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+            }))
 }
 
 #[cfg(test)]

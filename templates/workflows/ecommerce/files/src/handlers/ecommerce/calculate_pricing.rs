@@ -80,11 +80,17 @@ pub fn price(lines: &[CartLine]) -> Pricing {
     let subtotal: i64 = priced.iter().map(|l| l.unit_price_cents * l.quantity).sum();
     let product_discount: i64 = priced.iter().map(|l| l.discount_cents).sum();
     if product_discount > 0 {
-        rules.push(format!("product discounts: -{}", format_cents(product_discount)));
+        rules.push(format!(
+            "product discounts: -{}",
+            format_cents(product_discount)
+        ));
     }
 
     let after_products = subtotal - product_discount;
-    let volume_discount = match VOLUME_TIERS.iter().find(|(from, _)| after_products >= *from) {
+    let volume_discount = match VOLUME_TIERS
+        .iter()
+        .find(|(from, _)| after_products >= *from)
+    {
         Some((from, percent)) => {
             let amount = percent_of(after_products, *percent);
             rules.push(format!(
@@ -100,17 +106,26 @@ pub fn price(lines: &[CartLine]) -> Pricing {
 
     let units: i64 = priced.iter().map(|l| l.quantity).sum();
     let shipping = if merchandise >= FREE_SHIPPING_FROM_CENTS {
-        rules.push(format!("free shipping from {}", format_cents(FREE_SHIPPING_FROM_CENTS)));
+        rules.push(format!(
+            "free shipping from {}",
+            format_cents(FREE_SHIPPING_FROM_CENTS)
+        ));
         0
     } else {
         let cost = (SHIPPING_BASE_CENTS + SHIPPING_PER_EXTRA_UNIT_CENTS * (units - 1).max(0))
             .min(SHIPPING_CAP_CENTS);
-        rules.push(format!("shipping for {units} unit(s): {}", format_cents(cost)));
+        rules.push(format!(
+            "shipping for {units} unit(s): {}",
+            format_cents(cost)
+        ));
         cost
     };
 
     let tax = percent_of(merchandise, SALES_TAX_PERCENT);
-    rules.push(format!("sales tax {SALES_TAX_PERCENT}%: {}", format_cents(tax)));
+    rules.push(format!(
+        "sales tax {SALES_TAX_PERCENT}%: {}",
+        format_cents(tax)
+    ));
 
     Pricing {
         currency: CURRENCY.to_string(),
@@ -136,7 +151,8 @@ impl CalculatePricing {
 
     fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
         let cart: ValidatedCart = StepInput::new(step).dependency("validate_cart")?;
-        serde_json::to_value(price(&cart.lines)).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
+        serde_json::to_value(price(&cart.lines))
+            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
     }
 }
 
@@ -156,7 +172,12 @@ impl StepHandler for CalculatePricing {
 mod tests {
     use super::*;
 
-    fn line(product_id: i64, unit_price_cents: i64, quantity: i64, discount_percent: f64) -> CartLine {
+    fn line(
+        product_id: i64,
+        unit_price_cents: i64,
+        quantity: i64,
+        discount_percent: f64,
+    ) -> CartLine {
         CartLine {
             product_id,
             title: format!("product {product_id}"),
@@ -214,7 +235,11 @@ mod tests {
 
     #[test]
     fn totals_add_up() {
-        let p = price(&[line(1, 1_999, 3, 7.5), line(2, 45_550, 1, 8.0), line(3, 1, 9, 0.0)]);
+        let p = price(&[
+            line(1, 1_999, 3, 7.5),
+            line(2, 45_550, 1, 8.0),
+            line(3, 1, 9, 0.0),
+        ]);
         let lines: i64 = p.lines.iter().map(|l| l.line_total_cents).sum();
         assert_eq!(lines, p.subtotal_cents - p.product_discount_cents);
         assert_eq!(

@@ -78,14 +78,23 @@ impl CheckInventory {
                 .get_json(&format!("/products/{}", line.product_id))
                 .await
                 .map_err(|e| match StepError::from(e) {
-                    StepError::Permanent { code, message } if code == "API_NOT_FOUND" => StepError::permanent(
-                        "PRODUCT_NOT_FOUND",
-                        format!("product {} of cart {} does not exist: {message}", line.product_id, cart.cart_id),
-                    ),
+                    StepError::Permanent { code, message } if code == "API_NOT_FOUND" => {
+                        StepError::permanent(
+                            "PRODUCT_NOT_FOUND",
+                            format!(
+                                "product {} of cart {} does not exist: {message}",
+                                line.product_id, cart.cart_id
+                            ),
+                        )
+                    }
                     other => other,
                 })?;
-            if product.availability_status.as_deref() == Some("Out of Stock") || product.stock <= 0 {
-                unavailable.push(format!("product {} '{}' is out of stock", product.id, product.title));
+            if product.availability_status.as_deref() == Some("Out of Stock") || product.stock <= 0
+            {
+                unavailable.push(format!(
+                    "product {} '{}' is out of stock",
+                    product.id, product.title
+                ));
             }
             requests.push(json!({
                 "product_id": product.id,

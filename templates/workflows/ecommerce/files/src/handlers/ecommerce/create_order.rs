@@ -92,20 +92,21 @@ impl CreateOrder {
         let cart_id = i32::try_from(cart.cart_id)
             .map_err(|_| StepError::bad_input(format!("cart_id {} is too large", cart.cart_id)))?;
         let user_id = i32::try_from(cart.user_id).ok();
-        let (order_id, order_number, grand_total, created): (i64, String, String, bool) = sqlx::query_as(
-            "SELECT order_id, order_number, grand_total::text, created \
+        let (order_id, order_number, grand_total, created): (i64, String, String, bool) =
+            sqlx::query_as(
+                "SELECT order_id, order_number, grand_total::text, created \
              FROM app.place_order($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(input.task_uuid())
-        .bind(cart_id)
-        .bind(&cart.customer_email)
-        .bind(user_id)
-        .bind(&inventory.warehouse)
-        .bind(pricing_json)
-        .bind(Value::Array(lines_json))
-        .fetch_one(&self.db)
-        .await
-        .map_err(|e| StepError::database("placing the order", e))?;
+            )
+            .bind(input.task_uuid())
+            .bind(cart_id)
+            .bind(&cart.customer_email)
+            .bind(user_id)
+            .bind(&inventory.warehouse)
+            .bind(pricing_json)
+            .bind(Value::Array(lines_json))
+            .fetch_one(&self.db)
+            .await
+            .map_err(|e| StepError::database("placing the order", e))?;
 
         let placed = PlacedOrder {
             order_id,

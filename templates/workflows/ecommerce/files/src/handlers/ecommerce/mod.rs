@@ -18,3 +18,6 @@ pub use check_inventory::CheckInventory;
 pub use create_order::CreateOrder;
 pub use send_confirmation::SendConfirmation;
 pub use validate_cart::ValidateCart;
+
+#[cfg(test)]
+mod workflow_tests;

@@ -55,7 +55,11 @@ impl SendConfirmation {
             "currency": order.currency,
         });
 
-        let mut tx = self.db.begin().await.map_err(|e| StepError::database("starting a transaction", e))?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| StepError::database("starting a transaction", e))?;
         let notification_id: i64 = sqlx::query_scalar(
             "SELECT app.record_notification($1, 'email', 'order_confirmation', $2, $3, $4, $5)",
         )
@@ -73,7 +77,9 @@ impl SendConfirmation {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StepError::database("confirming the order", e))?;
-        tx.commit().await.map_err(|e| StepError::database("committing the confirmation", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| StepError::database("committing the confirmation", e))?;
 
         let confirmation = Confirmation {
             notification_id,
@@ -81,7 +87,8 @@ impl SendConfirmation {
             order_number: order.order_number,
             confirmed_at,
         };
-        serde_json::to_value(confirmation).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
+        serde_json::to_value(confirmation)
+            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
     }
 }
 
@@ -103,7 +110,10 @@ fn email_body(cart: &ValidatedCart, pricing: &Pricing, order: &PlacedOrder) -> S
         Some(name) => format!("Hello {name},"),
         None => "Hello,".to_string(),
     };
-    let mut body = format!("{greeting}\n\nthank you for your order {}.\n\n", order.order_number);
+    let mut body = format!(
+        "{greeting}\n\nthank you for your order {}.\n\n",
+        order.order_number
+    );
     for line in &pricing.lines {
         body.push_str(&format!(
             "  {} x {:<40} {:>10}\n",
@@ -119,7 +129,10 @@ fn email_body(cart: &ValidatedCart, pricing: &Pricing, order: &PlacedOrder) -> S
     total("Discounts", -pricing.discount_total_cents);
     total("Shipping", pricing.shipping_cents);
     total("Sales tax", pricing.tax_cents);
-    total(&format!("Total ({})", pricing.currency), pricing.grand_total_cents);
+    total(
+        &format!("Total ({})", pricing.currency),
+        pricing.grand_total_cents,
+    );
     body.push_str("\nWe will let you know when it ships.\n");
     body
 }

@@ -16,7 +16,9 @@ use tasker_shared::types::base::TaskSequenceStep;
 use tasker_worker::worker::handlers::StepHandler;
 
 use crate::context::AppContext;
-use crate::handlers::support::{ApiClient, StepError, StepInput, finish, plausible_email, to_cents};
+use crate::handlers::support::{
+    ApiClient, StepError, StepInput, finish, plausible_email, to_cents,
+};
 
 /// Most units of one product an order may hold.
 pub const MAX_UNITS_PER_LINE: i64 = 100;
@@ -90,7 +92,9 @@ impl ValidateCart {
         let input = StepInput::new(step);
         let cart_id = input.required_int("cart_id")?;
         if cart_id < 1 {
-            return Err(StepError::bad_input(format!("cart_id must be 1 or more, got {cart_id}")));
+            return Err(StepError::bad_input(format!(
+                "cart_id must be 1 or more, got {cart_id}"
+            )));
         }
         let customer_email = input.required_str("customer_email")?.to_lowercase();
         if !plausible_email(&customer_email) {
@@ -98,7 +102,10 @@ impl ValidateCart {
                 "customer_email `{customer_email}` is not an email address"
             )));
         }
-        let warehouse = input.optional_str("warehouse")?.unwrap_or(DEFAULT_WAREHOUSE).to_string();
+        let warehouse = input
+            .optional_str("warehouse")?
+            .unwrap_or(DEFAULT_WAREHOUSE)
+            .to_string();
 
         let cart: ApiCart = self
             .api
@@ -106,16 +113,27 @@ impl ValidateCart {
             .await
             .map_err(|e| match StepError::from(e) {
                 StepError::Permanent { code, message } if code == "API_NOT_FOUND" => {
-                    StepError::permanent("CART_NOT_FOUND", format!("cart {cart_id} does not exist: {message}"))
+                    StepError::permanent(
+                        "CART_NOT_FOUND",
+                        format!("cart {cart_id} does not exist: {message}"),
+                    )
                 }
                 other => other,
             })?;
-        let lines = check_lines(&cart.products)
-            .map_err(|problems| StepError::permanent("CART_INVALID", format!("cart {cart_id}: {}", problems.join("; "))))?;
+        let lines = check_lines(&cart.products).map_err(|problems| {
+            StepError::permanent(
+                "CART_INVALID",
+                format!("cart {cart_id}: {}", problems.join("; ")),
+            )
+        })?;
 
         // The owner's name personalises the confirmation; a cart whose owner
         // is gone can still be ordered.
-        let customer_name = match self.api.get_json::<ApiUser>(&format!("/users/{}", cart.user_id)).await {
+        let customer_name = match self
+            .api
+            .get_json::<ApiUser>(&format!("/users/{}", cart.user_id))
+            .await
+        {
             Ok(user) => full_name(user.first_name, user.last_name),
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e.into()),
@@ -130,7 +148,8 @@ impl ValidateCart {
             total_quantity: lines.iter().map(|l| l.quantity).sum(),
             lines,
         };
-        serde_json::to_value(validated).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
+        serde_json::to_value(validated)
+            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
     }
 }
 
@@ -147,7 +166,11 @@ impl StepHandler for ValidateCart {
 }
 
 fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
-    let name = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name = [first, last]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let name = name.trim();
     (!name.is_empty()).then(|| name.to_string())
 }
@@ -159,7 +182,10 @@ fn check_lines(products: &[ApiCartLine]) -> Result<Vec<CartLine>, Vec<String>> {
         problems.push("the cart is empty".to_string());
     }
     if products.len() > MAX_LINES {
-        problems.push(format!("{} lines, at most {MAX_LINES} allowed", products.len()));
+        problems.push(format!(
+            "{} lines, at most {MAX_LINES} allowed",
+            products.len()
+        ));
     }
     let mut lines = Vec::with_capacity(products.len());
     for p in products {
@@ -186,7 +212,11 @@ fn check_lines(products: &[ApiCartLine]) -> Result<Vec<CartLine>, Vec<String>> {
             discount_percent: p.discount_percentage,
         });
     }
-    if problems.is_empty() { Ok(lines) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -220,8 +250,14 @@ mod tests {
 
     #[test]
     fn names_join_what_is_there() {
-        assert_eq!(full_name(Some("Amara".into()), Some("Okafor".into())).as_deref(), Some("Amara Okafor"));
-        assert_eq!(full_name(None, Some("Okafor".into())).as_deref(), Some("Okafor"));
+        assert_eq!(
+            full_name(Some("Amara".into()), Some("Okafor".into())).as_deref(),
+            Some("Amara Okafor")
+        );
+        assert_eq!(
+            full_name(None, Some("Okafor".into())).as_deref(),
+            Some("Okafor")
+        );
         assert_eq!(full_name(None, None), None);
     }
 }

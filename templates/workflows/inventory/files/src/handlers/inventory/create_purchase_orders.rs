@@ -52,7 +52,11 @@ impl CreatePurchaseOrders {
         let input = StepInput::new(step);
         let low: LowStock = input.dependency("identify_low_stock")?;
 
-        let mut tx = self.db.begin().await.map_err(|e| StepError::database("starting a transaction", e))?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| StepError::database("starting a transaction", e))?;
         let mut orders = Vec::new();
         for (supplier, products) in by_supplier(&low.products) {
             let lines: Vec<Value> = products
@@ -81,7 +85,9 @@ impl CreatePurchaseOrders {
             order.supplier = supplier.to_string();
             orders.push(order);
         }
-        tx.commit().await.map_err(|e| StepError::database("committing the purchase orders", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| StepError::database("committing the purchase orders", e))?;
 
         let result = PurchaseOrders {
             units_ordered: orders.iter().map(|o| i64::from(o.units)).sum(),
@@ -108,7 +114,10 @@ impl StepHandler for CreatePurchaseOrders {
 fn by_supplier(products: &[LowStockProduct]) -> BTreeMap<&str, Vec<&LowStockProduct>> {
     let mut groups: BTreeMap<&str, Vec<&LowStockProduct>> = BTreeMap::new();
     for product in products.iter().filter(|p| p.reorder_quantity > 0) {
-        groups.entry(product.supplier.as_str()).or_default().push(product);
+        groups
+            .entry(product.supplier.as_str())
+            .or_default()
+            .push(product);
     }
     groups
 }
@@ -131,7 +140,12 @@ mod tests {
 
     #[test]
     fn products_are_grouped_per_supplier_in_name_order() {
-        let products = [product(1, "Sonara", 5), product(2, "Dewdrop", 3), product(3, "Sonara", 8), product(4, "Zed", 0)];
+        let products = [
+            product(1, "Sonara", 5),
+            product(2, "Dewdrop", 3),
+            product(3, "Sonara", 8),
+            product(4, "Zed", 0),
+        ];
         let groups = by_supplier(&products);
         let suppliers: Vec<&str> = groups.keys().copied().collect();
         assert_eq!(suppliers, ["Dewdrop", "Sonara"]);

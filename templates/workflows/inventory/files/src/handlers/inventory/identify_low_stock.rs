@@ -49,8 +49,9 @@ impl IdentifyLowStock {
 
     async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
         let count: StockCount = StepInput::new(step).dependency("monitor_stock_levels")?;
-        let threshold = i32::try_from(count.threshold)
-            .map_err(|_| StepError::bad_input(format!("threshold {} is too large", count.threshold)))?;
+        let threshold = i32::try_from(count.threshold).map_err(|_| {
+            StepError::bad_input(format!("threshold {} is too large", count.threshold))
+        })?;
 
         let products: Vec<LowStockProduct> = sqlx::query_as(
             "SELECT product_id, title, sku, supplier, (unit_cost * 100)::bigint AS unit_cost_cents, \

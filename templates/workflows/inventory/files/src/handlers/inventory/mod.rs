@@ -19,3 +19,6 @@ pub use identify_low_stock::IdentifyLowStock;
 pub use monitor_stock_levels::MonitorStockLevels;
 pub use notify_warehouse::NotifyWarehouse;
 pub use update_inventory_report::UpdateInventoryReport;
+
+#[cfg(test)]
+mod workflow_tests;

@@ -125,7 +125,10 @@ impl MonitorStockLevels {
         }
         Err(StepError::permanent(
             "CATALOGUE_TOO_LARGE",
-            format!("the catalogue has more than {} products", MAX_PAGES * PAGE_SIZE),
+            format!(
+                "the catalogue has more than {} products",
+                MAX_PAGES * PAGE_SIZE
+            ),
         ))
     }
 }
@@ -162,7 +165,9 @@ fn checked_context(input: &StepInput<'_>) -> Result<(i64, String), StepError> {
 fn valid_warehouse(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
-        && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 #[cfg(test)]

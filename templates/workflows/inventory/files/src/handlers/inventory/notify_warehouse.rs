@@ -129,7 +129,10 @@ mod tests {
             }],
         };
         let (subject, body) = alert_text(&low);
-        assert_eq!(subject, "Low stock in warehouse main: 1 product(s) below 10");
+        assert_eq!(
+            subject,
+            "Low stock in warehouse main: 1 product(s) below 10"
+        );
         assert!(body.contains("27-inch Monitor"));
         assert!(body.contains("reorder    28"));
     }

@@ -50,7 +50,11 @@ impl UpdateInventoryReport {
         let orders: PurchaseOrders = input.dependency("create_purchase_orders")?;
         let alert: WarehouseAlert = input.dependency("notify_warehouse")?;
 
-        let po_numbers: Vec<String> = orders.purchase_orders.iter().map(|o| o.po_number.clone()).collect();
+        let po_numbers: Vec<String> = orders
+            .purchase_orders
+            .iter()
+            .map(|o| o.po_number.clone())
+            .collect();
         let total_cost = format_cents(orders.total_cost_cents);
         let summary = json!({
             "units_on_hand": count.units_on_hand,
@@ -66,7 +70,8 @@ impl UpdateInventoryReport {
         });
 
         let to_i32 = |n: i64, what: &str| {
-            i32::try_from(n).map_err(|_| StepError::bad_input(format!("{what} {n} is out of range")))
+            i32::try_from(n)
+                .map_err(|_| StepError::bad_input(format!("{what} {n} is out of range")))
         };
         let report_id: i64 = sqlx::query_scalar(
             "SELECT app.record_inventory_report($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -76,7 +81,10 @@ impl UpdateInventoryReport {
         .bind(to_i32(count.threshold, "threshold")?)
         .bind(to_i32(count.products_counted, "products counted")?)
         .bind(to_i32(low.products.len() as i64, "low-stock count")?)
-        .bind(to_i32(orders.purchase_orders.len() as i64, "purchase order count")?)
+        .bind(to_i32(
+            orders.purchase_orders.len() as i64,
+            "purchase order count",
+        )?)
         .bind(to_i32(orders.units_ordered, "units ordered")?)
         .bind(alert.notification_id)
         .bind(summary)
