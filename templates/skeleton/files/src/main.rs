@@ -59,7 +59,7 @@ impl Command {
     fn default_log(&self) -> &'static str {
         match self {
             Command::Serve | Command::Orchestration | Command::Worker | Command::FakeApi { .. } => {
-                "info,sqlx=warn,tower_http=warn,h2=warn,hyper=warn"
+                "info,sqlx=error,tower_http=warn,h2=warn,hyper=warn"
             }
             Command::Migrate => "warn,sqlx=error",
             // `run` reports failures itself; the client's own log lines would repeat them.

@@ -5,14 +5,18 @@
 //!    safe to run every time.
 //! 2. The engine's migrations (embedded in `tasker-shared`, tracked by sqlx in
 //!    `_sqlx_migrations`). They need a superuser: one creates an event trigger.
+//!    Then the database's default `search_path` gets schema `tasker` in front,
+//!    because the engine names its tables and functions without a schema.
 //! 3. `db/migrations/NNNN_name.sql`, each applied once, tracked in
 //!    `tasker_app.applied_migrations` (version `NNNN`, name `name`).
 //! 4. `db/functions/*.sql`, then `db/views/*.sql` (`CREATE OR REPLACE`), tracked
 //!    in `tasker_app.database_objects` with the file's sha256 and the live
-//!    definition's fingerprint; re-applied when either changed.
+//!    definition's fingerprint; re-applied when either changed (see `objects`).
 //!
 //! Steps 3 and 4 run in one transaction: all of them apply, or none.
 //! A second run applies nothing and says so.
+
+mod objects;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -47,11 +51,16 @@ pub async fn execute(settings: &Settings) -> Result<()> {
     }
 
     changes += engine_migrations(&pool).await?;
+    changes += engine_search_path(&pool).await?;
 
     let mut tx = pool.begin().await.context("could not open a transaction")?;
+    // Unqualified names in the app's SQL files mean schema `app`.
+    sqlx::raw_sql("SET LOCAL search_path TO app, public")
+        .execute(&mut *tx)
+        .await?;
     changes += app_migrations(&mut tx, &db_dir.join("migrations")).await?;
-    changes += database_objects(&mut tx, &db_dir.join("functions"), "function").await?;
-    changes += database_objects(&mut tx, &db_dir.join("views"), "view").await?;
+    changes += objects::install(&mut tx, &db_dir.join("functions"), objects::Kind::Function).await?;
+    changes += objects::install(&mut tx, &db_dir.join("views"), objects::Kind::View).await?;
     tx.commit().await.context("could not commit the app's migrations")?;
 
     if changes == 0 {
@@ -97,6 +106,44 @@ async fn engine_migrations(pool: &PgPool) -> Result<usize> {
         );
     }
     Ok(pending.len())
+}
+
+/// The engine queries its tables and functions unqualified, expecting schema
+/// `tasker` on the search path of every connection. Make it the database's
+/// default (new connections pick it up); returns 1 when it had to be changed.
+async fn engine_search_path(pool: &PgPool) -> Result<usize> {
+    let current: Option<String> = sqlx::query_scalar(
+        "SELECT substr(s, length('search_path=') + 1) \
+           FROM pg_db_role_setting r \
+           JOIN pg_database d ON d.oid = r.setdatabase, unnest(r.setconfig) AS s \
+          WHERE d.datname = current_database() AND r.setrole = 0 AND s LIKE 'search_path=%'",
+    )
+    .fetch_optional(pool)
+    .await
+    .context("could not read the database's search_path")?;
+    let schemas: Vec<String> = current
+        .as_deref()
+        .unwrap_or("\"$user\", public")
+        .split(',')
+        .map(|schema| schema.trim().to_string())
+        .filter(|schema| !schema.is_empty())
+        .collect();
+    if schemas.iter().any(|schema| schema.trim_matches('"') == "tasker") {
+        return Ok(0);
+    }
+    let wanted = std::iter::once("tasker".to_string())
+        .chain(schemas)
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query(&format!(
+        "DO $set$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path TO {}', current_database()); END $set$",
+        wanted.replace('\'', "''")
+    ))
+    .execute(pool)
+    .await
+    .context("could not set the database's search_path (this needs the database owner)")?;
+    status("engine", &format!("search_path = {wanted} (database default)"));
+    Ok(1)
 }
 
 /// Apply `db/migrations/*.sql` files not yet recorded; returns how many.
@@ -151,114 +198,8 @@ async fn app_migrations(conn: &mut PgConnection, dir: &Path) -> Result<usize> {
     Ok(count)
 }
 
-/// Apply the function or view files that are new, changed, or drifted in the
-/// database; returns how many were applied.
-async fn database_objects(conn: &mut PgConnection, dir: &Path, kind: &str) -> Result<usize> {
-    let mut count = 0;
-    for file in sql_files(dir)? {
-        let sql = read(&file)?;
-        let name = object_name(&sql, kind).unwrap_or_else(|| qualify(&file_stem(&file)));
-        let sha = sha256(&sql);
-
-        let recorded: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT sha256, fingerprint FROM tasker_app.database_objects WHERE name = $1",
-        )
-        .bind(&name)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let live = fingerprint(conn, kind, &name).await?;
-
-        let verb = match (&recorded, &live) {
-            (Some((recorded_sha, recorded_fp)), Some(live_fp))
-                if *recorded_sha == sha && recorded_fp.as_deref() == Some(live_fp) =>
-            {
-                continue;
-            }
-            (None, _) => "create",
-            (Some((recorded_sha, _)), _) if *recorded_sha != sha => "update",
-            // Recorded and unchanged on disk, but missing or edited in the database.
-            _ => "repair",
-        };
-
-        sqlx::raw_sql(&sql)
-            .execute(&mut *conn)
-            .await
-            .with_context(|| format!("{kind} {} failed", file.display()))?;
-        let applied_fp = fingerprint(conn, kind, &name).await?;
-        if applied_fp.is_none() {
-            bail!(
-                "{} ran but {kind} {name} does not exist afterwards; \
-                 name the file after the object it creates",
-                file.display()
-            );
-        }
-        sqlx::query(
-            "INSERT INTO tasker_app.database_objects (name, kind, sha256, fingerprint, tool_version) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, sha256 = EXCLUDED.sha256, \
-             fingerprint = EXCLUDED.fingerprint, tool_version = EXCLUDED.tool_version, \
-             installed_at = now()",
-        )
-        .bind(&name)
-        .bind(kind)
-        .bind(&sha)
-        .bind(&applied_fp)
-        .bind(crate::defaults::TOOL_VERSION)
-        .execute(&mut *conn)
-        .await?;
-        status(verb, &format!("{kind} {name}"));
-        count += 1;
-    }
-    Ok(count)
-}
-
-async fn fingerprint(conn: &mut PgConnection, kind: &str, name: &str) -> Result<Option<String>> {
-    sqlx::query_scalar("SELECT tasker_app.object_fingerprint($1, $2)")
-        .bind(kind)
-        .bind(name)
-        .fetch_one(&mut *conn)
-        .await
-        .with_context(|| format!("could not fingerprint {kind} {name}"))
-}
-
-/// The object a `CREATE [OR REPLACE] FUNCTION|VIEW` file defines, as
-/// `schema.name` (unqualified names live in schema `app`).
-fn object_name(sql: &str, kind: &str) -> Option<String> {
-    let code: String = sql
-        .lines()
-        .map(|line| line.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let words: Vec<&str> = code.split_whitespace().collect();
-    let keywords: &[&str] = if kind == "function" {
-        &["function", "procedure"]
-    } else {
-        &["view"]
-    };
-    let start = words.iter().position(|w| w.eq_ignore_ascii_case("create"))?;
-    let keyword_at = words[start..]
-        .iter()
-        .position(|w| keywords.iter().any(|k| w.eq_ignore_ascii_case(k)))?;
-    let raw = words.get(start + keyword_at + 1)?;
-    let name: String = raw
-        .split('(')
-        .next()
-        .unwrap_or(raw)
-        .replace('"', "")
-        .to_lowercase();
-    (!name.is_empty()).then(|| qualify(&name))
-}
-
-fn qualify(name: &str) -> String {
-    if name.contains('.') {
-        name.to_string()
-    } else {
-        format!("app.{name}")
-    }
-}
-
 /// `*.sql` files directly in `dir`, sorted by name; none when `dir` is absent.
-fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(super) fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
@@ -271,11 +212,11 @@ fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn read(file: &Path) -> Result<String> {
+pub(super) fn read(file: &Path) -> Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))
 }
 
-fn file_stem(file: &Path) -> String {
+pub(super) fn file_stem(file: &Path) -> String {
     file.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -285,27 +226,11 @@ fn relative(file: &Path, base: &Path) -> String {
     file.strip_prefix(base).unwrap_or(file).display().to_string()
 }
 
-fn sha256(text: &str) -> String {
+pub(super) fn sha256(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// One status line on stderr, Rails-style.
-fn status(verb: &str, what: &str) {
+pub(super) fn status(verb: &str, what: &str) {
     eprintln!("{verb:>12}  {what}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn object_names_come_from_the_create_statement() {
-        let function = "-- reserves stock\nCREATE OR REPLACE FUNCTION app.reserve_stock(p_id int)\nRETURNS void";
-        assert_eq!(object_name(function, "function").as_deref(), Some("app.reserve_stock"));
-        let view = "create or replace view order_totals as select 1";
-        assert_eq!(object_name(view, "view").as_deref(), Some("app.order_totals"));
-        let quoted = "CREATE VIEW \"app\".\"low_stock\" AS SELECT 1";
-        assert_eq!(object_name(quoted, "view").as_deref(), Some("app.low_stock"));
-        assert_eq!(object_name("SELECT 1", "view"), None);
-    }
 }

@@ -6,8 +6,9 @@
 //! state changes on stderr, and exits 0 only when the task completed.
 //!
 //! Exit codes: 0 done (completed, or created without `--wait`); 1 the task
-//! failed (the failed step and its error are named) or the API could not be
-//! reached; 2 bad input (unknown workflow, context that is not JSON or does not
+//! failed: it ended in `error`, or a step failed for good so the engine parked
+//! the task in `blocked_by_failures` (the failed step and its error are
+//! named), or the API could not be reached; 2 bad input (unknown workflow, context that is not JSON or does not
 //! fit the input schema); 3 still running when `--timeout` ran out.
 
 use std::collections::HashMap;
@@ -44,6 +45,11 @@ pub struct RunArgs {
     /// With --wait: give up after this many seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// Deduplicate: a second `run` with the same key returns an error instead of a
+    /// second task. Without it, every `run` creates a new task (the engine would
+    /// otherwise refuse a task whose context equals an earlier one's).
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
     /// The orchestration API (default: from the engine config, else http://127.0.0.1:8080).
     #[arg(long, env = "TASKER_ORCHESTRATION_URL")]
     pub orchestration_url: Option<String>,
@@ -88,10 +94,17 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         .with_context(context)
         .with_initiator(std::env::var("USER").unwrap_or_else(|_| "cli".to_string()))
         .with_source_system(env!("CARGO_PKG_NAME").to_string())
-        .with_reason(format!("{} run {}", env!("CARGO_PKG_NAME"), args.workflow));
+        .with_reason(format!("{} run {}", env!("CARGO_PKG_NAME"), args.workflow))
+        .with_idempotency_key(
+            args.idempotency_key
+                .clone()
+                .unwrap_or_else(|| format!("run-{}", uuid::Uuid::now_v7())),
+        );
     let created = client.create_task(request).await.map_err(|e| {
         let message = e.to_string();
-        let hint = if message.contains("HTTP 4") {
+        let hint = if message.contains("409") {
+            "\na task with this --idempotency-key exists already".to_string()
+        } else if message.contains("HTTP 4") {
             String::new()
         } else {
             format!(
@@ -175,6 +188,7 @@ async fn follow(
     let mut seen: HashMap<String, (String, i32)> = HashMap::new();
     let mut last_status = String::new();
     let mut unreachable_since: Option<Instant> = None;
+    let mut blocked_polls = 0;
 
     loop {
         let polled = tokio::try_join!(client.get_task(task_uuid), client.list_task_steps(task_uuid));
@@ -205,6 +219,16 @@ async fn follow(
                 eprintln!("  {elapsed:>6.1}s  {:<width$}  {}", step.name, describe_step(step));
                 seen.insert(step.step_uuid.clone(), now);
             }
+        }
+
+        // A step in `error` has failed for good (retryable failures wait in
+        // `waiting_for_retry`); the engine then parks the task in
+        // `blocked_by_failures`. Seen on two polls in a row, that is the end.
+        let blocked = task.status == "blocked_by_failures"
+            || steps.iter().any(|s| s.current_state == "error");
+        blocked_polls = if blocked { blocked_polls + 1 } else { 0 };
+        if blocked_polls >= 2 {
+            return Err(Exit(1, failure_report(&task, &steps)));
         }
 
         match task.status.as_str() {
@@ -270,7 +294,7 @@ fn failure_report(task: &TaskResponse, steps: &[StepResponse]) -> anyhow::Error 
         anyhow!("task {} ended as `{}`", task.task_uuid, task.status)
     } else {
         anyhow!(
-            "task {} ended as `{}`:\n  {}",
+            "task {} failed ({}):\n  {}",
             task.task_uuid,
             task.status,
             failed.join("\n  ")
