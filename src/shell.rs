@@ -16,6 +16,8 @@ enum Sink {
 
 pub struct Shell {
     color: bool,
+    /// stderr is a terminal: spinners may be drawn.
+    term: bool,
     interactive: bool,
     sink: Sink,
 }
@@ -38,6 +40,7 @@ impl Shell {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Self {
             color: is_term && !no_color,
+            term: is_term,
             interactive: is_term && std::io::IsTerminal::is_terminal(&std::io::stdin()),
             sink: Sink::Stderr,
         }
@@ -47,6 +50,7 @@ impl Shell {
     pub fn captured() -> Self {
         Self {
             color: false,
+            term: false,
             interactive: false,
             sink: Sink::Buffer(Mutex::new(Vec::new())),
         }
@@ -127,11 +131,33 @@ impl Shell {
         self.err_line(&format!("{label}: {}", message.as_ref()));
     }
 
+    /// A spinner on stderr while something slow runs; nothing when stderr is
+    /// not a terminal. It disappears when dropped.
+    pub fn spinner(&self, message: impl Into<String>) -> Spinner {
+        if !self.term || !matches!(self.sink, Sink::Stderr) {
+            return Spinner(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner().with_message(message.into());
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        Spinner(Some(bar))
+    }
+
     /// Data for stdout: JSON documents, plans, tables.
     pub fn data(&self, text: impl AsRef<str>) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", text.as_ref());
         let _ = out.flush();
+    }
+}
+
+/// See [`Shell::spinner`].
+pub struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
     }
 }
 

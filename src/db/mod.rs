@@ -117,12 +117,16 @@ pub fn apply_for_build(url: &str, app_dir: &Path, shell: &Shell) -> Result<Repor
 /// Applies `APP/db` and the engine migrations of the app's pinned tasker-shared.
 pub fn apply_app_dir(url: &str, app_dir: &Path, shell: &Shell) -> Result<Report> {
     let sources = DbSources::from_dir(&app_dir.join("db"))?;
-    let (dir, version) = engine::locate(app_dir, |v| {
+    let mut fetching = None;
+    let located = engine::locate(app_dir, |v| {
         shell.status(
             "fetch",
             format!("tasker-shared {v} (cargo fetch: download only, to read its migrations)"),
-        )
-    })?;
+        );
+        fetching = Some(shell.spinner("downloading the engine crates"));
+    });
+    drop(fetching);
+    let (dir, version) = located?;
     let migrations = engine::load_dir(&dir)?;
     if migrations.is_empty() {
         anyhow::bail!(

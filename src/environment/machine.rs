@@ -3,8 +3,11 @@
 use super::{Check, CheckStatus, REQUIRED_RUST, check, hints};
 use std::process::Command;
 
+/// The first line `cmd args` prints, with where `cmd` was found on PATH
+/// (`libprotoc 3.21.12 (/usr/bin/protoc)`); `None` if it is missing or fails.
 fn run(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd)
+    let path = which::which(cmd).ok()?;
+    let out = Command::new(&path)
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
@@ -13,7 +16,8 @@ fn run(cmd: &str, args: &[&str]) -> Option<String> {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    Some(text.lines().next().unwrap_or("").trim().to_string())
+    let first = text.lines().next().unwrap_or("").trim();
+    Some(format!("{first} ({})", path.display()))
 }
 
 /// `rustc 1.95.0 (59807616e 2026-04-14)` -> (1, 95).
