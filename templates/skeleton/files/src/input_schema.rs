@@ -72,10 +72,9 @@ fn check_object(schema: &Map<String, Value>, map: &Map<String, Value>, path: &st
     let properties = schema.get("properties").and_then(Value::as_object);
     if let Some(properties) = properties {
         for (key, sub_schema) in properties {
-            if let Some(sub_value) = map.get(key) {
-                if !(sub_value.is_null() && !is_required(schema, key)) {
-                    check(sub_schema, sub_value, &format!("{path}.{key}"), out);
-                }
+            // A key given as null counts as absent (`required` reports it).
+            if let Some(sub_value) = map.get(key).filter(|v| !v.is_null()) {
+                check(sub_schema, sub_value, &format!("{path}.{key}"), out);
             }
         }
     }
@@ -86,13 +85,6 @@ fn check_object(schema: &Map<String, Value>, map: &Map<String, Value>, path: &st
             }
         }
     }
-}
-
-fn is_required(schema: &Map<String, Value>, key: &str) -> bool {
-    schema
-        .get("required")
-        .and_then(Value::as_array)
-        .is_some_and(|list| list.iter().any(|k| k.as_str() == Some(key)))
 }
 
 fn check_array(schema: &Map<String, Value>, items: &[Value], path: &str, out: &mut Vec<String>) {

@@ -27,6 +27,8 @@ use tasker_shared::types::api::orchestration::{StepResponse, TaskResponse};
 use crate::config::Settings;
 use crate::workflows::{self, Workflow};
 
+/// Context key carrying the run id (see `run`); handlers ignore it.
+const RUN_ID_KEY: &str = "_run_id";
 /// How often `--wait` asks for the task's state.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
 /// How long `--wait` tolerates the orchestration API being unreachable.
@@ -45,9 +47,9 @@ pub struct RunArgs {
     /// With --wait: give up after this many seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
-    /// Deduplicate: a second `run` with the same key returns an error instead of a
-    /// second task. Without it, every `run` creates a new task (the engine would
-    /// otherwise refuse a task whose context equals an earlier one's).
+    /// Deduplicate: a second `run` with the same context and key is refused
+    /// instead of creating a second task. Without it, every `run` creates a
+    /// new task.
     #[arg(long)]
     pub idempotency_key: Option<String>,
     /// The orchestration API (default: from the engine config, else http://127.0.0.1:8080).
@@ -77,8 +79,18 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         ))
     })?;
     let workflow = workflows::find(&settings.template_path, namespace, name).map_err(bad_input)?;
-    let context = read_context(&args.context).map_err(bad_input)?;
+    let mut context = read_context(&args.context).map_err(bad_input)?;
     check_context(&workflow, &context).map_err(bad_input)?;
+    // The engine (0.1.8) refuses a task whose context equals an earlier task's,
+    // whatever the idempotency key says; a run id in the context makes each
+    // `run` a new task, and a given key a repeatable one.
+    let run_id = args
+        .idempotency_key
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    if let Value::Object(map) = &mut context {
+        map.insert(RUN_ID_KEY.to_string(), Value::String(run_id.clone()));
+    }
 
     let base_url = orchestration_url(settings, args);
     let client = OrchestrationApiClient::new(OrchestrationApiConfig {
@@ -95,15 +107,11 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         .with_initiator(std::env::var("USER").unwrap_or_else(|_| "cli".to_string()))
         .with_source_system(env!("CARGO_PKG_NAME").to_string())
         .with_reason(format!("{} run {}", env!("CARGO_PKG_NAME"), args.workflow))
-        .with_idempotency_key(
-            args.idempotency_key
-                .clone()
-                .unwrap_or_else(|| format!("run-{}", uuid::Uuid::now_v7())),
-        );
+        .with_idempotency_key(run_id);
     let created = client.create_task(request).await.map_err(|e| {
         let message = e.to_string();
         let hint = if message.contains("409") {
-            "\na task with this --idempotency-key exists already".to_string()
+            "\na task with this context and --idempotency-key exists already".to_string()
         } else if message.contains("HTTP 4") {
             String::new()
         } else {
@@ -232,14 +240,14 @@ async fn follow(
         }
 
         match task.status.as_str() {
-            "complete" => {
+            "complete" | "completed" => {
                 eprintln!(
                     "task {} completed in {:.1}s ({}/{} steps)",
                     task.task_uuid, elapsed, task.completed_steps, task.total_steps
                 );
                 return Ok(());
             }
-            "error" | "cancelled" | "resolved_manually" => {
+            "error" | "failed" | "cancelled" | "resolved_manually" => {
                 return Err(Exit(1, failure_report(&task, &steps)));
             }
             _ => {}

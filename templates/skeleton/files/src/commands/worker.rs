@@ -16,7 +16,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use tasker_shared::config::tasker::TaskerConfig;
 use tasker_worker::{WorkerBootstrap, WorkerSystemHandle};
 use tasker_worker::worker::handlers::{
-    HandlerDispatchConfig, HandlerDispatchService, LoadSheddingConfig, StepHandlerRegistry,
+    CapacityChecker, HandlerDispatchConfig, HandlerDispatchService, LoadSheddingConfig,
+    StepHandlerRegistry,
 };
 use tokio::task::JoinHandle;
 
@@ -30,21 +31,36 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RunningWorker {
     handle: WorkerSystemHandle,
     dispatch: JoinHandle<()>,
+    capacity: CapacityChecker,
 }
 
 impl RunningWorker {
-    /// Stop claiming steps, give running handlers a moment, then stop.
-    pub async fn stop(mut self) {
-        if let Err(e) = self.handle.stop().await {
+    /// Stop claiming steps, let the handlers already running finish (up to
+    /// [`DRAIN_TIMEOUT`]) so their results reach the engine, then stop.
+    pub async fn stop(self) {
+        let RunningWorker {
+            mut handle,
+            dispatch,
+            capacity,
+        } = self;
+        if let Err(e) = handle.stop().await {
             tracing::warn!("worker did not stop cleanly: {e}");
         }
-        let abort = self.dispatch.abort_handle();
-        if tokio::time::timeout(DRAIN_TIMEOUT, &mut self.dispatch)
-            .await
-            .is_err()
-        {
-            abort.abort();
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+        loop {
+            let (running, _, _) = capacity.get_usage();
+            if running == 0 {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!("{running} step handler(s) still running; stopping anyway");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // A finished handler releases its slot just before handing over its result.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        dispatch.abort();
     }
 }
 
@@ -76,7 +92,7 @@ pub async fn start(settings: &Settings) -> Result<RunningWorker> {
         timeout_ms = config.handler_timeout.as_millis() as u64,
         "step handlers registered"
     );
-    let (service, _capacity) = HandlerDispatchService::new(
+    let (service, capacity) = HandlerDispatchService::new(
         channels.dispatch_receiver,
         channels.completion_sender,
         registry,
@@ -97,7 +113,11 @@ pub async fn start(settings: &Settings) -> Result<RunningWorker> {
         "worker serving namespaces {:?}",
         handle.supported_namespaces().await
     );
-    Ok(RunningWorker { handle, dispatch })
+    Ok(RunningWorker {
+        handle,
+        dispatch,
+        capacity,
+    })
 }
 
 pub async fn execute(settings: &Settings) -> Result<()> {
