@@ -12,6 +12,11 @@
 //! | `TASKER_TEMPLATE_PATH` | `workflows`                          |
 //! | `API_BASE_URL`         | the URL chosen when the app was generated |
 //!
+//! `postgres://` URLs are rewritten to `postgresql://` (the engine refuses the
+//! short form), and unless the URL sets a search path the app adds
+//! `options=-c search_path=tasker,public`: the engine names its tables and
+//! functions without their schema.
+//!
 //! The engine reads these variables itself, so [`Settings::load`] writes the
 //! resolved values back into the process environment. It must run before any
 //! thread starts (see `main`), because changing the environment is only sound
@@ -184,8 +189,13 @@ fn find_app_dir() -> PathBuf {
     here
 }
 
-/// Rewrite `postgres://` to `postgresql://` and check the URL has the shape the
-/// engine's configuration loader accepts (it aborts the process otherwise).
+/// The connection option that puts the engine's schema on the search path:
+/// the engine names its tables and functions without a schema (`tasker`).
+const ENGINE_SEARCH_PATH: &str = "options=-c%20search_path%3Dtasker%2Cpublic";
+
+/// Rewrite `postgres://` to `postgresql://`, check the URL has the shape the
+/// engine's configuration loader accepts (it aborts the process otherwise), and
+/// add the engine's search path to every connection unless the URL sets one.
 pub fn normalize_database_url(url: &str) -> Result<String> {
     let url = url.trim();
     let url = match url.strip_prefix("postgres://") {
@@ -199,7 +209,11 @@ pub fn normalize_database_url(url: &str) -> Result<String> {
             redact(&url)
         );
     }
-    Ok(url)
+    if url.contains("search_path") {
+        return Ok(url);
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{separator}{ENGINE_SEARCH_PATH}"))
 }
 
 fn check_engine_url(url: &str) -> std::result::Result<(), String> {
@@ -263,9 +277,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_scheme_is_rewritten() {
+    fn postgres_scheme_is_rewritten_and_the_engine_schema_added() {
         let url = normalize_database_url("postgres://u:p@localhost:5432/shop").unwrap();
-        assert_eq!(url, "postgresql://u:p@localhost:5432/shop");
+        assert_eq!(
+            url,
+            format!("postgresql://u:p@localhost:5432/shop?{ENGINE_SEARCH_PATH}")
+        );
+        let url = normalize_database_url("postgresql://u:p@h/shop?sslmode=disable").unwrap();
+        assert!(url.ends_with(&format!("?sslmode=disable&{ENGINE_SEARCH_PATH}")));
+        let own = "postgresql://u:p@h/shop?options=-c%20search_path%3Dx";
+        assert_eq!(normalize_database_url(own).unwrap(), own);
     }
 
     #[test]

@@ -5,8 +5,6 @@
 //!    safe to run every time.
 //! 2. The engine's migrations (embedded in `tasker-shared`, tracked by sqlx in
 //!    `_sqlx_migrations`). They need a superuser: one creates an event trigger.
-//!    Then the database's default `search_path` gets schema `tasker` in front,
-//!    because the engine names its tables and functions without a schema.
 //! 3. `db/migrations/NNNN_name.sql`, each applied once, tracked in
 //!    `tasker_app.applied_migrations` (version `NNNN`, name `name`).
 //! 4. `db/functions/*.sql`, then `db/views/*.sql` (`CREATE OR REPLACE`), tracked
@@ -28,6 +26,9 @@ use sqlx::{PgPool, Row};
 use tasker_shared::database::migrator::MIGRATOR;
 
 use crate::config::{Settings, redact};
+
+/// The app's SQL files run with this path: unqualified names mean schema `app`.
+const APP_SEARCH_PATH: &str = "SET LOCAL search_path TO app, public";
 
 pub async fn execute(settings: &Settings) -> Result<()> {
     let url = settings.require_database_url()?;
@@ -51,13 +52,9 @@ pub async fn execute(settings: &Settings) -> Result<()> {
     }
 
     changes += engine_migrations(&pool).await?;
-    changes += engine_search_path(&pool).await?;
 
     let mut tx = pool.begin().await.context("could not open a transaction")?;
-    // Unqualified names in the app's SQL files mean schema `app`.
-    sqlx::raw_sql("SET LOCAL search_path TO app, public")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::raw_sql(APP_SEARCH_PATH).execute(&mut *tx).await?;
     changes += app_migrations(&mut tx, &db_dir.join("migrations")).await?;
     changes += objects::install(&mut tx, &db_dir.join("functions"), objects::Kind::Function).await?;
     changes += objects::install(&mut tx, &db_dir.join("views"), objects::Kind::View).await?;
@@ -106,44 +103,6 @@ async fn engine_migrations(pool: &PgPool) -> Result<usize> {
         );
     }
     Ok(pending.len())
-}
-
-/// The engine queries its tables and functions unqualified, expecting schema
-/// `tasker` on the search path of every connection. Make it the database's
-/// default (new connections pick it up); returns 1 when it had to be changed.
-async fn engine_search_path(pool: &PgPool) -> Result<usize> {
-    let current: Option<String> = sqlx::query_scalar(
-        "SELECT substr(s, length('search_path=') + 1) \
-           FROM pg_db_role_setting r \
-           JOIN pg_database d ON d.oid = r.setdatabase, unnest(r.setconfig) AS s \
-          WHERE d.datname = current_database() AND r.setrole = 0 AND s LIKE 'search_path=%'",
-    )
-    .fetch_optional(pool)
-    .await
-    .context("could not read the database's search_path")?;
-    let schemas: Vec<String> = current
-        .as_deref()
-        .unwrap_or("\"$user\", public")
-        .split(',')
-        .map(|schema| schema.trim().to_string())
-        .filter(|schema| !schema.is_empty())
-        .collect();
-    if schemas.iter().any(|schema| schema.trim_matches('"') == "tasker") {
-        return Ok(0);
-    }
-    let wanted = std::iter::once("tasker".to_string())
-        .chain(schemas)
-        .collect::<Vec<_>>()
-        .join(", ");
-    sqlx::query(&format!(
-        "DO $set$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path TO {}', current_database()); END $set$",
-        wanted.replace('\'', "''")
-    ))
-    .execute(pool)
-    .await
-    .context("could not set the database's search_path (this needs the database owner)")?;
-    status("engine", &format!("search_path = {wanted} (database default)"));
-    Ok(1)
 }
 
 /// Apply `db/migrations/*.sql` files not yet recorded; returns how many.

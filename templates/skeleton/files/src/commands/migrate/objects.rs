@@ -173,13 +173,25 @@ async fn record(conn: &mut PgConnection, object: &Pending, kind: Kind) -> Result
     Ok(())
 }
 
+/// The live definition's fingerprint. PostgreSQL prints a view's definition
+/// with names qualified or not depending on the search path, so it is asked
+/// with only `pg_catalog` on the path (every name comes out qualified, whatever
+/// the database's default path), then the path the app's files run with is
+/// restored.
 async fn fingerprint(conn: &mut PgConnection, kind: Kind, name: &str) -> Result<Option<String>> {
-    sqlx::query_scalar("SELECT tasker_app.object_fingerprint($1, $2)")
+    sqlx::raw_sql("SET LOCAL search_path TO pg_catalog")
+        .execute(&mut *conn)
+        .await?;
+    let fingerprint = sqlx::query_scalar("SELECT tasker_app.object_fingerprint($1, $2)")
         .bind(kind.as_str())
         .bind(name)
         .fetch_one(&mut *conn)
         .await
-        .with_context(|| format!("could not fingerprint {} {name}", kind.as_str()))
+        .with_context(|| format!("could not fingerprint {} {name}", kind.as_str()));
+    sqlx::raw_sql(super::APP_SEARCH_PATH)
+        .execute(&mut *conn)
+        .await?;
+    fingerprint
 }
 
 /// The object a file defines: its first `CREATE [OR REPLACE] [MATERIALIZED]
