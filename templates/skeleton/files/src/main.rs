@@ -98,6 +98,12 @@ fn main() -> ExitCode {
 }
 
 async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Result<ExitCode> {
+    // Settings problems first, before any log line could bury them.
+    if matches!(command, Command::Serve | Command::Orchestration | Command::Worker) {
+        settings.require_database_url()?;
+        settings.require_engine_files()?;
+    }
+
     // The engine's logging: console, plus OpenTelemetry export when
     // TELEMETRY_ENABLED=true (on by default in apps built with observability).
     tasker_shared::logging::init_tracing();

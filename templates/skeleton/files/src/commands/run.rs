@@ -31,6 +31,8 @@ use crate::workflows::{self, Workflow};
 const RUN_ID_KEY: &str = "_run_id";
 /// How often `--wait` asks for the task's state.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
+/// How long `run` waits for a just-started worker to register the workflow.
+const TEMPLATE_WAIT: Duration = Duration::from_secs(20);
 /// How long `--wait` tolerates the orchestration API being unreachable.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(15);
 
@@ -108,20 +110,21 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         .with_source_system(env!("CARGO_PKG_NAME").to_string())
         .with_reason(format!("{} run {}", env!("CARGO_PKG_NAME"), args.workflow))
         .with_idempotency_key(run_id);
-    let created = client.create_task(request).await.map_err(|e| {
-        let message = e.to_string();
-        let hint = if message.contains("409") {
-            "\na task with this context and --idempotency-key exists already".to_string()
-        } else if message.contains("HTTP 4") {
-            String::new()
-        } else {
-            format!(
-                "\nis the app serving? start it with `{} serve`",
-                env!("CARGO_PKG_NAME")
-            )
-        };
-        Exit(1, anyhow!("could not create the task at {base_url}: {message}{hint}"))
-    })?;
+    let created = create(&client, request, &args.workflow)
+        .await
+        .map_err(|message| {
+            let hint = if message.contains("409") {
+                "\na task with this context and --idempotency-key exists already".to_string()
+            } else if message.contains("HTTP 4") {
+                String::new()
+            } else {
+                format!(
+                    "\nis the app serving? start it with `{} serve`",
+                    env!("CARGO_PKG_NAME")
+                )
+            };
+            Exit(1, anyhow!("could not create the task at {base_url}: {message}{hint}"))
+        })?;
     println!("{}", created.task_uuid);
     eprintln!(
         "created task {} ({} v{}, {} steps)",
@@ -131,6 +134,35 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         return Ok(());
     }
     follow(&client, &workflow, &created, Duration::from_secs(args.timeout), &base_url).await
+}
+
+/// Create the task. A workflow is known to orchestration only once a worker
+/// serving it has started, so right after `serve` starts a "template not
+/// found" is waited out for a little while.
+async fn create(
+    client: &OrchestrationApiClient,
+    request: TaskRequest,
+    workflow: &str,
+) -> Result<TaskResponse, String> {
+    let started = Instant::now();
+    let mut said_so = false;
+    loop {
+        match client.create_task(request.clone()).await {
+            Ok(created) => return Ok(created),
+            Err(e) => {
+                let message = e.to_string();
+                let unknown_yet = message.contains("HTTP 404") && message.contains("not found");
+                if !unknown_yet || started.elapsed() >= TEMPLATE_WAIT {
+                    return Err(message);
+                }
+                if !said_so {
+                    eprintln!("waiting for a worker to register {workflow} ...");
+                    said_so = true;
+                }
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
+        }
+    }
 }
 
 fn read_context(raw: &str) -> Result<Value> {
