@@ -162,7 +162,9 @@ impl Settings {
 }
 
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 /// # Safety
@@ -230,7 +232,9 @@ fn check_engine_url(url: &str) -> std::result::Result<(), String> {
                 .split_once(':')
                 .ok_or("a user without a password is not accepted; add :PASSWORD")?;
             if user.is_empty() || !user.chars().all(is_name_char) {
-                return Err(format!("user `{user}` may hold only letters, digits, _ and -"));
+                return Err(format!(
+                    "user `{user}` may hold only letters, digits, _ and -"
+                ));
             }
             if password.is_empty() || password.contains('@') {
                 return Err("the password must be non-empty and hold no @".to_string());
@@ -241,7 +245,9 @@ fn check_engine_url(url: &str) -> std::result::Result<(), String> {
     };
     let (host, port) = host_port.split_once(':').unwrap_or((host_port, ""));
     if host.is_empty() || !host.chars().all(|c| is_name_char(c) || c == '.') {
-        return Err(format!("host `{host}` may hold only letters, digits, ., _ and -"));
+        return Err(format!(
+            "host `{host}` may hold only letters, digits, ., _ and -"
+        ));
     }
     if host_port.contains(':') && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit())) {
         return Err(format!("port `{port}` is not a number"));
@@ -316,7 +322,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgresql://u:secret@h/db"), "postgresql://u:***@h/db");
+        assert_eq!(
+            redact("postgresql://u:secret@h/db"),
+            "postgresql://u:***@h/db"
+        );
         assert_eq!(redact("postgresql://h/db"), "postgresql://h/db");
     }
 }

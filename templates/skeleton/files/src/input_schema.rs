@@ -61,7 +61,12 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<String>) {
     }
 }
 
-fn check_object(schema: &Map<String, Value>, map: &Map<String, Value>, path: &str, out: &mut Vec<String>) {
+fn check_object(
+    schema: &Map<String, Value>,
+    map: &Map<String, Value>,
+    path: &str,
+    out: &mut Vec<String>,
+) {
     if let Some(required) = schema.get("required").and_then(Value::as_array) {
         for key in required.iter().filter_map(Value::as_str) {
             if map.get(key).is_none_or(Value::is_null) {
@@ -90,12 +95,18 @@ fn check_object(schema: &Map<String, Value>, map: &Map<String, Value>, path: &st
 fn check_array(schema: &Map<String, Value>, items: &[Value], path: &str, out: &mut Vec<String>) {
     if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
         if (items.len() as u64) < min {
-            out.push(format!("{path} must hold at least {min} item(s), got {}", items.len()));
+            out.push(format!(
+                "{path} must hold at least {min} item(s), got {}",
+                items.len()
+            ));
         }
     }
     if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
         if items.len() as u64 > max {
-            out.push(format!("{path} must hold at most {max} item(s), got {}", items.len()));
+            out.push(format!(
+                "{path} must hold at most {max} item(s), got {}",
+                items.len()
+            ));
         }
     }
     if let Some(item_schema) = schema.get("items") {
@@ -120,10 +131,14 @@ fn check_string(schema: &Map<String, Value>, text: &str, path: &str, out: &mut V
     if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
         match regex::Regex::new(pattern) {
             Ok(re) if !re.is_match(text) => {
-                out.push(format!("{path} must match the pattern {pattern}, got {text:?}"));
+                out.push(format!(
+                    "{path} must match the pattern {pattern}, got {text:?}"
+                ));
             }
             Ok(_) => {}
-            Err(e) => out.push(format!("{path}: the schema's pattern {pattern} is invalid: {e}")),
+            Err(e) => out.push(format!(
+                "{path}: the schema's pattern {pattern} is invalid: {e}"
+            )),
         }
     }
     if schema.get("format").and_then(Value::as_str) == Some("email") && !looks_like_email(text) {
@@ -224,10 +239,26 @@ mod tests {
         let context = json!({"cart_id": "3", "plan": "gold", "tags": [1]});
         let found = violations(&schema(), &context);
         assert_eq!(found.len(), 4, "{found:#?}");
-        assert!(found.iter().any(|v| v.contains("context.customer_email is required")));
-        assert!(found.iter().any(|v| v.contains("context.cart_id must be integer")));
-        assert!(found.iter().any(|v| v.contains("context.plan must be one of")));
-        assert!(found.iter().any(|v| v.contains("context.tags[0] must be string")));
+        assert!(
+            found
+                .iter()
+                .any(|v| v.contains("context.customer_email is required"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|v| v.contains("context.cart_id must be integer"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|v| v.contains("context.plan must be one of"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|v| v.contains("context.tags[0] must be string"))
+        );
     }
 
     #[test]

@@ -80,7 +80,10 @@ fn main() -> ExitCode {
         }
     };
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -99,7 +102,10 @@ fn main() -> ExitCode {
 
 async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Result<ExitCode> {
     // Settings problems first, before any log line could bury them.
-    if matches!(command, Command::Serve | Command::Orchestration | Command::Worker) {
+    if matches!(
+        command,
+        Command::Serve | Command::Orchestration | Command::Worker
+    ) {
         settings.require_database_url()?;
         settings.require_engine_files()?;
     }

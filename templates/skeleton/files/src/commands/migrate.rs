@@ -56,9 +56,12 @@ pub async fn execute(settings: &Settings) -> Result<()> {
     let mut tx = pool.begin().await.context("could not open a transaction")?;
     sqlx::raw_sql(APP_SEARCH_PATH).execute(&mut *tx).await?;
     changes += app_migrations(&mut tx, &db_dir.join("migrations")).await?;
-    changes += objects::install(&mut tx, &db_dir.join("functions"), objects::Kind::Function).await?;
+    changes +=
+        objects::install(&mut tx, &db_dir.join("functions"), objects::Kind::Function).await?;
     changes += objects::install(&mut tx, &db_dir.join("views"), objects::Kind::View).await?;
-    tx.commit().await.context("could not commit the app's migrations")?;
+    tx.commit()
+        .await
+        .context("could not commit the app's migrations")?;
 
     if changes == 0 {
         eprintln!("migrate: the database is up to date; nothing new to apply");
@@ -89,7 +92,10 @@ async fn engine_migrations(pool: &PgPool) -> Result<usize> {
         .collect();
 
     if pending.is_empty() {
-        status("unchanged", &format!("engine migrations ({} applied)", applied.len()));
+        status(
+            "unchanged",
+            &format!("engine migrations ({} applied)", applied.len()),
+        );
         return Ok(0);
     }
     MIGRATOR.run(pool).await.context(
@@ -182,7 +188,10 @@ pub(super) fn file_stem(file: &Path) -> String {
 }
 
 fn relative(file: &Path, base: &Path) -> String {
-    file.strip_prefix(base).unwrap_or(file).display().to_string()
+    file.strip_prefix(base)
+        .unwrap_or(file)
+        .display()
+        .to_string()
 }
 
 pub(super) fn sha256(text: &str) -> String {

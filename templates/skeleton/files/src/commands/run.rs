@@ -123,7 +123,10 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
                     env!("CARGO_PKG_NAME")
                 )
             };
-            Exit(1, anyhow!("could not create the task at {base_url}: {message}{hint}"))
+            Exit(
+                1,
+                anyhow!("could not create the task at {base_url}: {message}{hint}"),
+            )
         })?;
     println!("{}", created.task_uuid);
     eprintln!(
@@ -133,7 +136,14 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
     if !args.wait {
         return Ok(());
     }
-    follow(&client, &workflow, &created, Duration::from_secs(args.timeout), &base_url).await
+    follow(
+        &client,
+        &workflow,
+        &created,
+        Duration::from_secs(args.timeout),
+        &base_url,
+    )
+    .await
 }
 
 /// Create the task. A workflow is known to orchestration only once a worker
@@ -231,7 +241,10 @@ async fn follow(
     let mut blocked_polls = 0;
 
     loop {
-        let polled = tokio::try_join!(client.get_task(task_uuid), client.list_task_steps(task_uuid));
+        let polled = tokio::try_join!(
+            client.get_task(task_uuid),
+            client.list_task_steps(task_uuid)
+        );
         let (task, mut steps) = match polled {
             Ok(found) => {
                 unreachable_since = None;
@@ -240,7 +253,10 @@ async fn follow(
             Err(e) => {
                 let since = *unreachable_since.get_or_insert_with(Instant::now);
                 if since.elapsed() > UNREACHABLE_GRACE {
-                    return Err(Exit(1, anyhow!("lost the orchestration API at {base_url}: {e}")));
+                    return Err(Exit(
+                        1,
+                        anyhow!("lost the orchestration API at {base_url}: {e}"),
+                    ));
                 }
                 tokio::time::sleep(POLL_INTERVAL).await;
                 continue;
@@ -256,7 +272,11 @@ async fn follow(
         for step in &steps {
             let now = (step.current_state.clone(), step.attempts);
             if seen.get(&step.step_uuid) != Some(&now) {
-                eprintln!("  {elapsed:>6.1}s  {:<width$}  {}", step.name, describe_step(step));
+                eprintln!(
+                    "  {elapsed:>6.1}s  {:<width$}  {}",
+                    step.name,
+                    describe_step(step)
+                );
                 seen.insert(step.step_uuid.clone(), now);
             }
         }
@@ -344,7 +364,9 @@ fn failure_report(task: &TaskResponse, steps: &[StepResponse]) -> anyhow::Error 
 
 /// The error message recorded in a step's results, wherever the result shape put it.
 fn step_error(step: &StepResponse) -> Option<String> {
-    step.results.as_ref().and_then(|results| find_error(results, 0))
+    step.results
+        .as_ref()
+        .and_then(|results| find_error(results, 0))
 }
 
 fn find_error(value: &Value, depth: usize) -> Option<String> {

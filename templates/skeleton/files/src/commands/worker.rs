@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use tasker_shared::config::tasker::TaskerConfig;
-use tasker_worker::{WorkerBootstrap, WorkerSystemHandle};
 use tasker_worker::worker::handlers::{
     CapacityChecker, HandlerDispatchConfig, HandlerDispatchService, LoadSheddingConfig,
     StepHandlerRegistry,
 };
+use tasker_worker::{WorkerBootstrap, WorkerSystemHandle};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;

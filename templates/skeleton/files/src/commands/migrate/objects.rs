@@ -68,7 +68,13 @@ pub async fn install(conn: &mut PgConnection, dir: &Path, kind: Kind) -> Result<
             // Unchanged on disk, but missing or edited in the database.
             _ => "repair",
         };
-        pending.push(Pending { file, sql, name, sha, verb });
+        pending.push(Pending {
+            file,
+            sql,
+            name,
+            sha,
+            verb,
+        });
     }
 
     let mut applied = 0;
@@ -102,7 +108,11 @@ pub async fn install(conn: &mut PgConnection, dir: &Path, kind: Kind) -> Result<
 
 /// Run one file in a savepoint. `Ok(Some(error))`: it needs an object that
 /// does not exist yet, so try again after the other files.
-async fn apply(conn: &mut PgConnection, object: &Pending, kind: Kind) -> Result<Option<anyhow::Error>> {
+async fn apply(
+    conn: &mut PgConnection,
+    object: &Pending,
+    kind: Kind,
+) -> Result<Option<anyhow::Error>> {
     let mut attempt = conn.begin().await?;
     let outcome = sqlx::raw_sql(&object.sql).execute(&mut *attempt).await;
     let error = match outcome {
@@ -207,7 +217,9 @@ fn object_name(sql: &str, kind: Kind) -> Option<String> {
         Kind::Function => &["function", "procedure"],
         Kind::View => &["view"],
     };
-    let start = words.iter().position(|w| w.eq_ignore_ascii_case("create"))?;
+    let start = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("create"))?;
     let keyword_at = words[start..]
         .iter()
         .position(|w| keywords.iter().any(|k| w.eq_ignore_ascii_case(k)))?;
@@ -239,16 +251,21 @@ mod tests {
 
     #[test]
     fn object_names_come_from_the_create_statement() {
-        let function =
-            "-- reserves stock\nCREATE OR REPLACE FUNCTION app.reserve_stock(p_id int)\nRETURNS void";
+        let function = "-- reserves stock\nCREATE OR REPLACE FUNCTION app.reserve_stock(p_id int)\nRETURNS void";
         assert_eq!(
             object_name(function, Kind::Function).as_deref(),
             Some("app.reserve_stock")
         );
         let view = "create or replace view order_totals as select 1";
-        assert_eq!(object_name(view, Kind::View).as_deref(), Some("app.order_totals"));
+        assert_eq!(
+            object_name(view, Kind::View).as_deref(),
+            Some("app.order_totals")
+        );
         let quoted = "CREATE VIEW \"app\".\"low_stock\" AS SELECT 1";
-        assert_eq!(object_name(quoted, Kind::View).as_deref(), Some("app.low_stock"));
+        assert_eq!(
+            object_name(quoted, Kind::View).as_deref(),
+            Some("app.low_stock")
+        );
         assert_eq!(object_name("SELECT 1", Kind::View), None);
     }
 }
