@@ -409,3 +409,21 @@ fn build_prepares_a_new_database_and_a_rerun_applies_nothing() {
         took.as_millis()
     );
 }
+
+#[test]
+fn a_database_level_search_path_does_not_look_like_drift() {
+    // How PostgreSQL prints a view depends on the search_path in force; an app
+    // or DBA that sets one on the database must not make every view "drifted".
+    let db = TestDb::new("searchpath");
+    let app = app_dir();
+    assert_eq!(install(&db, app.path()).code, 0);
+    let name = &db.name;
+    admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET search_path = app, tasker, public"
+        ))
+        .unwrap();
+    let (code, doc, stderr) = check_json(&db);
+    assert_eq!(code, 0, "{doc}\n{stderr}");
+    assert_eq!(doc["ok"], true);
+}

@@ -4,10 +4,13 @@
 --   kind: 'function' or 'view'
 --   name: 'schema.object' (an unqualified name means schema app)
 -- A function name covers all its overloads.
+-- The function fixes its own search_path: how PostgreSQL prints a view depends
+-- on the caller's search_path, and the fingerprint must not.
 CREATE OR REPLACE FUNCTION tasker_app.object_fingerprint(kind text, name text)
 RETURNS text
 LANGUAGE plpgsql
 STABLE
+SET search_path = pg_catalog
 AS $body$
 DECLARE
     schema_name text := CASE WHEN position('.' IN name) > 0 THEN split_part(name, '.', 1) ELSE 'app' END;
