@@ -69,7 +69,7 @@ echo "  cargo build of the app:      $(elapsed "$t_build" "$t_compile") s"
 echo "  fake-api + serve ready:      $(elapsed "$t_compile" "$t_up") s"
 echo "  run --wait (ecommerce):      $(elapsed "$t_up" "$t_done") s"
 
-# Throughput: TASKS tasks submitted at once (16 concurrent submitters).
+# Throughput: TASKS tasks submitted at once (8 concurrent submitters: the engine holds two pool connections per creation).
 RUN_ID="bench-$$"
 submit() {
     local i=$1 cart
@@ -80,7 +80,7 @@ submit() {
 export -f submit
 export RUN_ID
 # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
-seq 1 "$TASKS" | xargs -P 16 -n 1 bash -c 'submit "$1"' _
+seq 1 "$TASKS" | xargs -P 8 -n 1 bash -c 'submit "$1"' _
 t_sub=$(now)
 finished=0
 while :; do
