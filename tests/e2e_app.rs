@@ -5,10 +5,13 @@
 //! failure that names its step, `/health` and `/metrics`.
 //!
 //! Needs PostgreSQL with pgmq (TASKER_APP_TEST_DATABASE_URL, set by
-//! scripts/test.sh) and protoc. It is never skipped: without them it fails and
-//! says what to run. The app builds into one shared target folder
+//! scripts/test.sh, else scripts/provision-postgres.sh is run) and protoc. It
+//! is never skipped: without them it fails and says what is missing. The app builds into one shared target folder
 //! (TASKER_APP_E2E_TARGET_DIR, default target/apps), so a second run is quick.
 
+mod db_support;
+
+use db_support::TestDb;
 use postgres::{Client, NoTls};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -37,36 +40,6 @@ impl Drop for Running {
             }
         }
     }
-}
-
-fn base_database_url() -> String {
-    std::env::var("TASKER_APP_TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .expect(
-            "the end-to-end test needs PostgreSQL with pgmq: run scripts/test.sh, or \
-         eval \"$(scripts/provision-postgres.sh --export)\" first",
-        )
-}
-
-/// A new, empty database on the test server; returns its URL.
-fn fresh_database(base: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!("e2e_app_{}_{nanos}", std::process::id());
-    let mut admin = Client::connect(base, NoTls).expect("connect to the test database server");
-    admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-        ))
-        .unwrap();
-    let (head, tail) = match base.split_once('?') {
-        Some((h, q)) => (h, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    let prefix = &head[..head.rfind('/').expect("a URL with a database path")];
-    format!("{prefix}/{name}{tail}")
 }
 
 fn free_port() -> u16 {
@@ -185,7 +158,8 @@ fn count(db: &mut Client, sql: &str, task_uuid: &str) -> i64 {
 
 #[test]
 fn a_generated_app_runs_all_three_workflows_against_the_engine() {
-    let database_url = fresh_database(&base_database_url());
+    let test_db = TestDb::new("e2e_app");
+    let database_url = test_db.url.clone();
     let work = tempfile::TempDir::new().unwrap();
     let app = work.path().join(APP);
 
