@@ -323,7 +323,7 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
     let resp = ureq::post(&format!("{api_url}/__faults"))
         .send_json(serde_json::json!({"path": "/carts/2", "status": 503, "count": 2}))
         .expect("arm the fault");
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 201, "the fault is armed");
     let out = run_task(
         &bin,
         &app,
