@@ -34,7 +34,7 @@ main() {
     cargo fmt --check
     cargo clippy --locked --all-targets -- -D warnings
     say "cargo test (unit, CLI, database, generated app end to end)"
-    cargo test --locked -- --test-threads="${TASKER_APP_TEST_THREADS:-2}"
+    cargo test --locked --all-targets -- --test-threads="${TASKER_APP_TEST_THREADS:-2}"
     say "installer tests"
     sh tests/installer/run.sh
 }
