@@ -46,6 +46,8 @@ pub struct Workflow {
 #[derive(Debug)]
 pub struct Catalog {
     pub skeleton: &'static Dir<'static>,
+    /// The generated app's Cargo.lock, with the app named `lockfile::PLACEHOLDER`.
+    pub app_lock: &'static str,
     pub workflows: Vec<Workflow>,
     pub database_objects: &'static Dir<'static>,
 }
@@ -72,8 +74,13 @@ pub fn load() -> Result<Catalog> {
         }
     }
     workflows.sort_by(|a, b| a.name.cmp(&b.name));
+    let app_lock = TEMPLATES
+        .get_file("skeleton/Cargo.lock")
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| anyhow!("the embedded catalog has no templates/skeleton/Cargo.lock"))?;
     Ok(Catalog {
         skeleton,
+        app_lock,
         workflows,
         database_objects: &DATABASE_OBJECTS,
     })

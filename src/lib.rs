@@ -11,6 +11,7 @@ pub mod commands;
 pub mod db;
 pub mod environment;
 pub mod error;
+pub mod lockfile;
 pub mod manifest;
 pub mod names;
 pub mod plan;

@@ -154,6 +154,10 @@ pub fn render_app(
             &mut files,
         )?;
     }
+    files.push(RenderedFile {
+        path: "Cargo.lock".to_string(),
+        contents: crate::lockfile::render(catalog.app_lock, &answers.app_name)?.into_bytes(),
+    });
     let mut db = Vec::new();
     render_dir(
         catalog.database_objects,

@@ -184,7 +184,7 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
     }
 
     // 2. Compile it, lint it, run its own tests.
-    cargo(&app, &["build"], &database_url);
+    cargo(&app, &["build", "--locked"], &database_url);
     cargo(
         &app,
         &["clippy", "--all-targets", "--", "-D", "warnings"],
