@@ -51,7 +51,9 @@ APP="$WORK/benchapp"
 t0=$(now)
 NO_COLOR=1 "$TASKER_APP" build benchapp -o "$WORK" --database-url "$DATABASE_URL" --yes 2>/dev/null
 t_build=$(now)
-(cd "$APP" && CARGO_TARGET_DIR="$TARGET" cargo build --locked -q)
+# A clean environment, as tests/e2e_app.rs uses, so both share the warm target folder.
+(cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
+    CARGO_TARGET_DIR="$TARGET" cargo build --locked -q)
 t_compile=$(now)
 BIN="$TARGET/debug/benchapp"
 (cd "$APP" && exec "$BIN" fake-api --port "$API_PORT" >"$WORK/fake-api.log" 2>&1) & PIDS+=($!)

@@ -66,7 +66,25 @@ fn show(out: &Output) -> String {
 
 /// `cargo <args>` in the app, output shown live (CI logs), must succeed.
 fn cargo(app: &Path, args: &[&str], database_url: &str) {
-    let status = Command::new(env!("CARGO"))
+    // A clean environment: `cargo test` exports CARGO_*, LD_LIBRARY_PATH and
+    // more, which some build scripts watch; inheriting them would rebuild the
+    // engine's dependencies in the shared target folder on every switch
+    // between this test and a shell (scripts/bench-app.sh does the same).
+    let mut cmd = Command::new("cargo");
+    cmd.env_clear();
+    for keep in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "TMPDIR",
+    ] {
+        if let Some(v) = std::env::var_os(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    let status = cmd
         .args(args)
         .current_dir(app)
         .env("CARGO_TARGET_DIR", target_dir())
