@@ -75,7 +75,7 @@ echo "  run --wait (ecommerce):      $(elapsed "$t_up" "$t_done") s"
 RUN_ID="bench-$$"
 submit() {
     local i=$1 cart
-    cart=$(( (i % 8) + 1 ))
+    cart=$(( (i % 6) + 1 ))   # carts 7 and 8 are out of stock on purpose
     curl -sf -o /dev/null -X POST http://127.0.0.1:8080/v1/tasks -H 'content-type: application/json' \
         -d "{\"name\":\"order_processing\",\"namespace\":\"ecommerce\",\"version\":\"1.0.0\",\"initiator\":\"$RUN_ID\",\"source_system\":\"bench\",\"reason\":\"throughput\",\"context\":{\"cart_id\":$cart,\"customer_email\":\"bench$i@example.com\"}}"
 }
@@ -87,7 +87,7 @@ t_sub=$(now)
 finished=0
 while :; do
     read -r finished completed < <(psql "$DATABASE_URL" -Atc "
-        SELECT count(*) FILTER (WHERE tt.to_state IN ('complete','error','cancelled')),
+        SELECT count(*) FILTER (WHERE tt.to_state IN ('complete','error','cancelled','blocked_by_failures')),
                count(*) FILTER (WHERE tt.to_state = 'complete')
         FROM tasker.tasks t JOIN tasker.task_transitions tt ON tt.task_uuid = t.task_uuid AND tt.most_recent
         WHERE t.initiator = '$RUN_ID'" | tr '|' ' ')
