@@ -158,6 +158,17 @@ fn run_task(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &
         .expect("run the app's `run` command")
 }
 
+/// Runs a task that must complete; returns its UUID.
+fn completes(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &str) -> String {
+    let out = run_task(bin, app, env, task, context);
+    assert!(
+        out.status.success(),
+        "{task} did not complete\n{}",
+        show(&out)
+    );
+    task_uuid(&out)
+}
+
 /// The task UUID `run` prints on stdout (compared in SQL as `task_uuid::text`).
 fn task_uuid(out: &Output) -> String {
     let text = String::from_utf8_lossy(&out.stdout);
@@ -254,19 +265,13 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
     let mut db = Client::connect(&database_url, NoTls).unwrap();
 
     // 5. Each workflow completes and leaves its domain rows.
-    let out = run_task(
+    let order = completes(
         &bin,
         &app,
         &env,
         "ecommerce/order_processing",
         r#"{"cart_id": 1, "customer_email": "amara.okafor@example.com"}"#,
     );
-    assert!(
-        out.status.success(),
-        "ecommerce did not complete\n{}",
-        show(&out)
-    );
-    let order = task_uuid(&out);
     assert_eq!(
         count(
             &mut db,
@@ -284,19 +289,13 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         "an order has lines"
     );
 
-    let out = run_task(
+    let stock = completes(
         &bin,
         &app,
         &env,
         "inventory/stock_management",
         r#"{"threshold": 10, "warehouse": "main"}"#,
     );
-    assert!(
-        out.status.success(),
-        "inventory did not complete\n{}",
-        show(&out)
-    );
-    let stock = task_uuid(&out);
     assert!(
         count(
             &mut db,
@@ -314,19 +313,13 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         1
     );
 
-    let out = run_task(
+    let customer = completes(
         &bin,
         &app,
         &env,
         "customer/user_onboarding",
         r#"{"email": "e2e.user@example.com", "username": "e2euser", "plan": "pro"}"#,
     );
-    assert!(
-        out.status.success(),
-        "onboarding did not complete\n{}",
-        show(&out)
-    );
-    let customer = task_uuid(&out);
     assert_eq!(
         count(
             &mut db,
@@ -342,19 +335,13 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         .send_json(serde_json::json!({"path": "/carts/2", "status": 503, "count": 2}))
         .expect("arm the fault");
     assert_eq!(resp.status(), 201, "the fault is armed");
-    let out = run_task(
+    let retried = completes(
         &bin,
         &app,
         &env,
         "ecommerce/order_processing",
         r#"{"cart_id": 2, "customer_email": "e2e.retry@example.com"}"#,
     );
-    assert!(
-        out.status.success(),
-        "the retried task did not complete\n{}",
-        show(&out)
-    );
-    let retried = task_uuid(&out);
     let attempts: i32 = db
         .query_one(
             "SELECT ws.attempts FROM tasker.workflow_steps ws JOIN tasker.named_steps ns USING (named_step_uuid) \
