@@ -222,18 +222,8 @@ pub fn classify(
         .into_iter()
         .map(|f| {
             let sha256 = sha256_hex(&f.contents);
-            let action = match existing.read(&f.path) {
-                None => Action::Create,
-                Some(bytes) if bytes == f.contents => Action::Identical,
-                Some(bytes) => {
-                    let recorded = previous.and_then(|m| m.files.get(&f.path));
-                    if recorded == Some(&sha256_hex(&bytes)) {
-                        Action::Update
-                    } else {
-                        Action::Conflict
-                    }
-                }
-            };
+            let recorded = previous.and_then(|m| m.files.get(&f.path));
+            let action = classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
             FilePlan {
                 path: f.path,
                 action,
@@ -270,6 +260,18 @@ pub fn classify(
         files,
         database: DatabasePlan { steps: Vec::new() },
         manifest,
+    }
+}
+
+/// One file: `create` if nothing is there, `identical` if the bytes match,
+/// `update` if what is there is what tasker-app generated last time (`recorded`
+/// is its sha256 from the manifest), else `conflict` (the user changed it).
+pub fn classify_file(existing: Option<&[u8]>, new: &[u8], recorded: Option<&String>) -> Action {
+    match existing {
+        None => Action::Create,
+        Some(bytes) if bytes == new => Action::Identical,
+        Some(bytes) if recorded == Some(&sha256_hex(bytes)) => Action::Update,
+        Some(_) => Action::Conflict,
     }
 }
 

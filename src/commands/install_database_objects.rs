@@ -10,30 +10,11 @@ use crate::cli::{Format, InstallDbArgs};
 use crate::db::{self, DbSources, Status, sources};
 use crate::error::{CliError, Exit};
 use crate::manifest::{self, Manifest, sha256_hex};
+use crate::plan::{Action, FilePlan, classify_file};
 use crate::shell::Shell;
 use anyhow::{Context, Result};
-use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CopyAction {
-    Create,
-    Identical,
-    /// Differs, but unchanged since tasker-app generated it: safe to replace.
-    Update,
-    Conflict,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CopyPlan {
-    pub path: String,
-    pub action: CopyAction,
-    pub sha256: String,
-    #[serde(skip)]
-    pub contents: Vec<u8>,
-}
 
 pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
     let url = args
@@ -54,7 +35,7 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
     })?;
     let conflicts: Vec<&str> = copies
         .iter()
-        .filter(|c| c.action == CopyAction::Conflict)
+        .filter(|c| c.action == Action::Conflict)
         .map(|c| c.path.as_str())
         .collect();
     if !conflicts.is_empty() {
@@ -79,27 +60,21 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
 }
 
 /// What copying the embedded files into `APP/db/` would do, file by file.
-pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec<CopyPlan>> {
+pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec<FilePlan>> {
     let manifest = Manifest::read(app_dir)?;
     let mut out = Vec::new();
     for (rel, bytes) in embedded {
         let path = format!("db/{rel}");
         let target = app_dir.join(&path);
         let sha256 = sha256_hex(bytes);
-        let action = match std::fs::read(&target) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => CopyAction::Create,
+        let existing = match std::fs::read(&target) {
+            Ok(existing) => Some(existing),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
-            Ok(existing) if existing == *bytes => CopyAction::Identical,
-            Ok(existing) => {
-                let generated = manifest.as_ref().and_then(|m| m.files.get(&path));
-                if generated.is_some_and(|sha| *sha == sha256_hex(&existing)) {
-                    CopyAction::Update
-                } else {
-                    CopyAction::Conflict
-                }
-            }
         };
-        out.push(CopyPlan {
+        let recorded = manifest.as_ref().and_then(|m| m.files.get(&path));
+        let action = classify_file(existing.as_deref(), bytes, recorded);
+        out.push(FilePlan {
             path,
             action,
             sha256,
@@ -109,12 +84,12 @@ pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec
     Ok(out)
 }
 
-fn write_copies(app_dir: &Path, copies: &[CopyPlan], shell: &Shell) -> Result<()> {
+fn write_copies(app_dir: &Path, copies: &[FilePlan], shell: &Shell) -> Result<()> {
     let mut written = Vec::new();
     for c in copies {
         match c.action {
-            CopyAction::Identical => shell.status("identical", &c.path),
-            CopyAction::Create | CopyAction::Update => {
+            Action::Identical => shell.status("identical", &c.path),
+            Action::Create | Action::Update => {
                 let target = app_dir.join(&c.path);
                 let dir = target.parent().expect("a db/ file has a parent folder");
                 std::fs::create_dir_all(dir)
@@ -124,17 +99,12 @@ fn write_copies(app_dir: &Path, copies: &[CopyPlan], shell: &Shell) -> Result<()
                 std::io::Write::write_all(&mut tmp, &c.contents)?;
                 tmp.persist(&target)
                     .with_context(|| format!("cannot write {}", target.display()))?;
-                shell.status(
-                    if c.action == CopyAction::Create {
-                        "create"
-                    } else {
-                        "update"
-                    },
-                    &c.path,
-                );
+                shell.status(c.action.verb(), &c.path);
                 written.push(c);
             }
-            CopyAction::Conflict => unreachable!("conflicts stop before writing"),
+            _ => unreachable!(
+                "install plans only create, identical, update or conflict, and conflicts stop before writing"
+            ),
         }
     }
     // Keep the manifest true, so a later build still knows these files as generated.
@@ -151,7 +121,7 @@ fn write_copies(app_dir: &Path, copies: &[CopyPlan], shell: &Shell) -> Result<()
     Ok(())
 }
 
-fn print_dry_run(app_dir: &Path, copies: &[CopyPlan], format: Format, shell: &Shell) -> Result<()> {
+fn print_dry_run(app_dir: &Path, copies: &[FilePlan], format: Format, shell: &Shell) -> Result<()> {
     let files: Vec<(&str, &[u8])> = copies
         .iter()
         .map(|c| (c.path.as_str(), c.contents.as_slice()))
@@ -165,13 +135,7 @@ fn print_dry_run(app_dir: &Path, copies: &[CopyPlan], format: Format, shell: &Sh
         Format::Text => {
             let mut out = format!("Plan for {}\n", app_dir.display());
             for c in copies {
-                let verb = match c.action {
-                    CopyAction::Create => "create",
-                    CopyAction::Identical => "identical",
-                    CopyAction::Update => "update",
-                    CopyAction::Conflict => "conflict",
-                };
-                out.push_str(&format!("{verb:>12}  {}\n", c.path));
+                out.push_str(&format!("{:>12}  {}\n", c.action.verb(), c.path));
             }
             out.push_str("database:\n");
             for s in steps {
