@@ -19,7 +19,7 @@ pub struct RenderedFile {
 }
 
 /// Every file below `dir`, recursively, as (path relative to `dir`, file).
-fn walk<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+pub fn walk<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
     let mut out = Vec::new();
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {

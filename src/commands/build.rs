@@ -63,7 +63,7 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
         if let Some(Err(e)) = preflight {
             return Err(e.context(not_ready()));
         }
-        crate::db::apply_for_build(url, &plan.app_dir, shell).with_context(not_ready)?;
+        crate::db::apply_app_dir(url, &plan.app_dir, shell).with_context(not_ready)?;
     }
     if args.format == Format::Json {
         print_plan(&plan, Format::Json, shell, false)?;

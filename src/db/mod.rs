@@ -9,13 +9,11 @@ db::plan_steps(files, tasker_version) -> Vec<String>
     files a plan would write (paths relative to the app: `db/views/x.sql`).
 db::plan_steps_for_plan(&Plan) -> Vec<String>
     The same, for a build plan.
-db::apply_for_build(url, app_dir, &Shell) -> Result<Report>
-    After build wrote the files: finds the engine migrations (Cargo registry,
+db::apply_app_dir(url, app_dir, &Shell) -> Result<Report>
+    After build or install-database-objects wrote the files: finds the engine migrations (Cargo registry,
     `cargo fetch` if needed), connects (creating the database if it does not
     exist), applies everything pending in ONE transaction, prints one status
     line per change, or one line saying nothing was applied.
-db::apply_app_dir(url, app_dir, &Shell) -> Result<Report>
-    The same as apply_for_build (install-database-objects uses it).
 db::check(url, &DbSources) -> Result<Vec<ObjectStatus>>
     Drift: every function and view, `ok | missing | drifted`.
 environment::checks_for_build(Some(url)) / environment::preflight_for_build(url, &Shell)
@@ -50,9 +48,6 @@ pub use sources::DbSources;
 use crate::shell::Shell;
 use anyhow::{Context, Result};
 use std::path::Path;
-
-/// The version of tasker-app recorded with each installed object.
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Pure: what a database step would do with these files (paths relative to
 /// the app, only `db/...` ones are looked at). Nothing is read from disk or
@@ -109,11 +104,6 @@ pub fn plan_steps_for_plan(plan: &crate::plan::Plan) -> Vec<String> {
     )
 }
 
-/// Build's database step: see the module documentation.
-pub fn apply_for_build(url: &str, app_dir: &Path, shell: &Shell) -> Result<Report> {
-    apply_app_dir(url, app_dir, shell)
-}
-
 /// Applies `APP/db` and the engine migrations of the app's pinned tasker-shared.
 pub fn apply_app_dir(url: &str, app_dir: &Path, shell: &Shell) -> Result<Report> {
     let sources = DbSources::from_dir(&app_dir.join("db"))?;
@@ -142,7 +132,7 @@ pub fn apply_app_dir(url: &str, app_dir: &Path, shell: &Shell) -> Result<Report>
     let inputs = apply::Inputs {
         sources: &sources,
         engine: Some(&migrations),
-        tool_version: TOOL_VERSION,
+        tool_version: crate::plan::TOOL_VERSION,
         url,
     };
     let mut report = apply::apply(&mut client, &inputs, shell)

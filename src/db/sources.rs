@@ -161,22 +161,15 @@ impl DbSources {
 /// The embedded `database_objects/` files as (path relative to it, bytes).
 pub fn embedded_files() -> Result<Vec<(String, Vec<u8>)>> {
     let catalog = crate::catalog::load()?;
-    let mut out = Vec::new();
-    collect(catalog.database_objects, &mut out);
+    let mut out: Vec<(String, Vec<u8>)> = crate::render::walk(catalog.database_objects)
+        .into_iter()
+        .map(|f| {
+            let rel = f.path().to_string_lossy().replace('\\', "/");
+            (rel, f.contents().to_vec())
+        })
+        .collect();
     out.sort();
     Ok(out)
-}
-
-fn collect(dir: &include_dir::Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
-    for f in dir.files() {
-        out.push((
-            f.path().to_string_lossy().replace('\\', "/"),
-            f.contents().to_vec(),
-        ));
-    }
-    for d in dir.dirs() {
-        collect(d, out);
-    }
 }
 
 fn object(file: SqlFile, kind: ObjectKind) -> Result<DbObject> {
