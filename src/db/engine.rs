@@ -166,7 +166,9 @@ pub fn find_in_registry(version: &str) -> Option<PathBuf> {
 
 /// Where the engine migrations of the app's pinned `tasker-shared` are:
 /// `$TASKER_APP_ENGINE_MIGRATIONS`, else Cargo's registry, else after a
-/// `cargo fetch` of the app (a download, no build).
+/// `cargo fetch` (a download, no build) of the app, or, for a folder that has
+/// no `Cargo.toml` of its own, of a throw-away crate that depends on exactly
+/// that `tasker-shared` (pinned by the engine tree tasker-app ships).
 pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, String)> {
     if let Some(dir) = std::env::var_os(MIGRATIONS_DIR_ENV) {
         let dir = PathBuf::from(dir);
@@ -179,28 +181,14 @@ pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, S
     if let Some(dir) = find_in_registry(&version) {
         return Ok((dir, version));
     }
-    let manifest = app_dir.join("Cargo.toml");
     on_fetch(&version);
-    let output =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .arg("fetch")
-            .arg("--manifest-path")
-            .arg(&manifest)
-            .stdin(std::process::Stdio::null())
-            .output();
+    let why = match fetch(app_dir, &version) {
+        Ok(()) => "cargo fetch succeeded but the crate is not in the registry cache".to_string(),
+        Err(e) => format!("{e:#}"),
+    };
     if let Some(dir) = find_in_registry(&version) {
         return Ok((dir, version));
     }
-    let why = match output {
-        Ok(o) if o.status.success() => {
-            "cargo fetch succeeded but the crate is not in the registry cache".to_string()
-        }
-        Ok(o) => format!(
-            "cargo fetch failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => format!("cargo could not be run: {e}"),
-    };
     bail!(
         "cannot find the engine's migrations (tasker-shared {version}) under {}/registry/src: {why}\n\
          help: run `cargo fetch` in {} (needs crates.io), or set {MIGRATIONS_DIR_ENV} to a folder with the migration files",
@@ -209,6 +197,57 @@ pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, S
             .unwrap_or_else(|| "~/.cargo".into()),
         app_dir.display()
     )
+}
+
+/// `cargo fetch` for the app, or for a stand-in crate when the folder is not
+/// a Cargo project (a bare `db/` folder).
+fn fetch(app_dir: &Path, version: &str) -> Result<()> {
+    let manifest = app_dir.join("Cargo.toml");
+    let stand_in;
+    let manifest = if manifest.is_file() {
+        manifest
+    } else {
+        stand_in = stand_in_crate(version)?;
+        stand_in.path().join("Cargo.toml")
+    };
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .arg("fetch")
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("cargo could not be run")?;
+    if !output.status.success() {
+        bail!(
+            "cargo fetch failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// A temporary crate whose only dependency is `tasker-shared = "=VERSION"`.
+/// When VERSION is the one tasker-app ships, the app's pinned lock comes
+/// along, so the download is the same tree a generated app would fetch.
+fn stand_in_crate(version: &str) -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("tasker-app-engine-fetch-")
+        .tempdir()
+        .context("cannot create a temporary folder for `cargo fetch`")?;
+    let name = "tasker-app-engine-fetch";
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\ntasker-shared = \"={version}\"\n"
+    );
+    std::fs::write(dir.path().join("Cargo.toml"), manifest)?;
+    std::fs::create_dir(dir.path().join("src"))?;
+    std::fs::write(dir.path().join("src/lib.rs"), "")?;
+    if version == crate::plan::TASKER_VERSION {
+        let lock = crate::lockfile::render(crate::catalog::load()?.app_lock, name)?;
+        std::fs::write(dir.path().join("Cargo.lock"), lock)?;
+    }
+    Ok(dir)
 }
 
 #[cfg(test)]
