@@ -34,7 +34,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --template 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three'
             cand -o 'Parent folder; the app goes to DIR/APP_NAME'
             cand --output-dir 'Parent folder; the app goes to DIR/APP_NAME'
-            cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files'
+            cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files [default: $DATABASE_URL]'
             cand --api-base-url 'Where the workflows'' external API lives (default: the app''s built-in fake-api)'
             cand --on-conflict 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]'
             cand --format 'Output format'

@@ -18,6 +18,7 @@ need_packages() {
     local missing=()
     command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     if [ "${#missing[@]}" -gt 0 ]; then
         say "installing ${missing[*]} (apt)"
         as_root apt-get update -qq

@@ -64,9 +64,10 @@ pub struct FormatArg {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Name of the app: a Cargo package name (letters, digits, `-`, `_`)
-    #[arg(default_value = "my-tasker-app")]
-    pub app_name: String,
+    /// Name of the app: a Cargo package name (letters, digits, `-`, `_`).
+    /// Without it, in a terminal, build asks for each value no flag gave;
+    /// otherwise it is `my-tasker-app`
+    pub app_name: Option<String>,
 
     /// Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer).
     /// Repeat or separate with commas. Default: all three
@@ -77,8 +78,9 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     pub output_dir: PathBuf,
 
-    /// Database to prepare (engine migrations, views, functions) after writing files
-    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    /// Database to prepare (engine migrations, views, functions) after writing
+    /// files [default: $DATABASE_URL]
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 
     /// Write files only; touch no database

@@ -17,6 +17,7 @@ pub mod names;
 pub mod plan;
 pub mod render;
 pub mod shell;
+pub mod wizard;
 pub mod workflow_check;
 
 use cli::{Cli, Command};

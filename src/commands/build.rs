@@ -24,8 +24,11 @@ pub struct BuildOptions {
     pub database_url: Option<String>,
 }
 
-pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
+pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
     let catalog = catalog::load()?;
+    if crate::wizard::should_ask(&args, shell) {
+        crate::wizard::ask(&mut args, &catalog, shell)?;
+    }
     let opts = check_options(&args, &catalog)?;
     let workflows: Vec<&Workflow> = catalog.resolve(&opts.templates)?;
     let rendered = plan::render_app(&catalog, &opts.answers, &workflows)?;
@@ -74,7 +77,11 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
 
 /// Validates the name, the folders and the URL; merges in the manifest's answers.
 pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions> {
-    names::validate_app_name(&args.app_name)?;
+    let app_name = args
+        .app_name
+        .clone()
+        .unwrap_or_else(|| crate::wizard::DEFAULT_APP_NAME.to_string());
+    names::validate_app_name(&app_name)?;
     if args.output_dir.is_file() {
         return Err(CliError::new(
             Exit::Failed,
@@ -83,7 +90,7 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         .with_help("pass --output-dir with a folder (it is created if missing)")
         .into());
     }
-    let app_dir = args.output_dir.join(&args.app_name);
+    let app_dir = args.output_dir.join(&app_name);
     if app_dir.exists() && !app_dir.is_dir() {
         return Err(CliError::new(
             Exit::Failed,
@@ -122,12 +129,15 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     let database_url = if args.skip_db {
         None
     } else {
-        args.database_url.clone().filter(|u| !u.trim().is_empty())
+        args.database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .filter(|u| !u.trim().is_empty())
     };
     Ok(BuildOptions {
         app_dir,
         answers: Answers {
-            app_name: args.app_name.clone(),
+            app_name,
             api_base_url,
             observability,
         },
@@ -137,7 +147,7 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     })
 }
 
-fn check_http_url(url: &str) -> Result<String> {
+pub fn check_http_url(url: &str) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("http://")
