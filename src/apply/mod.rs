@@ -2,4 +2,5 @@
 Carrying out a plan. Planning decided everything; applying only writes.
 */
 
+pub mod env_file;
 pub mod fs;

@@ -68,6 +68,11 @@ pub fn all_checks(database_url: Option<&str>) -> Vec<Check> {
     checks.extend(APP_PORTS.iter().map(|p| port_check(*p)));
     checks.push(optional_tool("docker", &["--version"], hints::DOCKER));
     checks.push(optional_tool("git", &["--version"], hints::GIT));
+    checks.push(optional_tool(
+        "tasker-ctl",
+        &["--version"],
+        hints::TASKER_CTL,
+    ));
     checks
 }
 

@@ -36,6 +36,19 @@ enum Command {
     Migrate,
     /// Run orchestration and a worker in one process (REST API on 127.0.0.1:8080)
     Serve,
+    /// Develop: migrate if needed, then fake API + orchestration + a worker in
+    /// one process; prints one `ready` line, Ctrl-C stops everything
+    Dev {
+        /// Port of the fake API (0: any free port)
+        #[arg(long, default_value_t = 3001)]
+        fake_api_port: u16,
+        /// Address the fake API listens on
+        #[arg(long, default_value = "127.0.0.1")]
+        fake_api_host: IpAddr,
+        /// Do not start the fake API (the handlers call API_BASE_URL)
+        #[arg(long)]
+        no_fake_api: bool,
+    },
     /// Run orchestration only (pair it with one or more `worker` processes)
     Orchestration,
     /// Run a worker with this app's step handlers only
@@ -62,6 +75,8 @@ impl Command {
                 "info,sqlx=error,tower_http=warn,h2=warn,hyper=warn"
             }
             Command::Migrate => "warn,sqlx=error",
+            // One `ready` line, then only what goes wrong.
+            Command::Dev { .. } => "warn,sqlx=error",
             // `run` reports failures itself; the client's own log lines would repeat them.
             Command::Run(_) => "off",
         }
@@ -104,7 +119,7 @@ async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Resul
     // Settings problems first, before any log line could bury them.
     if matches!(
         command,
-        Command::Serve | Command::Orchestration | Command::Worker
+        Command::Serve | Command::Orchestration | Command::Worker | Command::Dev { .. }
     ) {
         settings.require_database_url()?;
         settings.require_engine_files()?;
@@ -117,6 +132,14 @@ async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Resul
     match command {
         Command::Migrate => commands::migrate::execute(&settings).await?,
         Command::Serve => commands::serve::execute(&settings).await?,
+        Command::Dev {
+            fake_api_port,
+            fake_api_host,
+            no_fake_api,
+        } => {
+            let fake_api = commands::dev::fake_api_addr(fake_api_host, fake_api_port, no_fake_api);
+            commands::dev::execute(&settings, fake_api).await?
+        }
         Command::Orchestration => commands::orchestration::execute(&settings).await?,
         Command::Worker => commands::worker::execute(&settings).await?,
         Command::Run(args) => return commands::run::execute(&settings, args).await,

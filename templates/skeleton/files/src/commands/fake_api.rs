@@ -8,10 +8,10 @@ use std::net::{IpAddr, SocketAddr};
 use anyhow::Result;
 
 pub async fn execute(host: IpAddr, port: u16) -> Result<()> {
-    let addr = SocketAddr::new(host, port);
-    eprintln!("fake API on http://{addr}; press Ctrl-C to stop");
-    tokio::select! {
-        result = crate::fake_api::serve(addr) => result,
-        () = super::shutdown_signal() => Ok(()),
-    }
+    let listener = crate::fake_api::bind(SocketAddr::new(host, port)).await?;
+    eprintln!(
+        "fake API on http://{}; press Ctrl-C to stop",
+        listener.local_addr()?
+    );
+    crate::fake_api::serve_on(listener, super::shutdown_signal()).await
 }

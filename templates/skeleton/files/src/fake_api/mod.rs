@@ -76,14 +76,24 @@ pub fn router(api: FakeApi) -> Router {
         .with_state(api)
 }
 
-/// Serve the fake API on `addr` until the process stops.
-pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
-    let api = FakeApi::new(Catalog::load()?);
-    let listener = tokio::net::TcpListener::bind(addr)
+/// Listens on `addr`, with a message that names the port when it is taken.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("could not listen on {addr} (is the port taken? try --port)"))?;
-    tracing::info!(%addr, "fake API listening");
+        .with_context(|| format!("could not listen on {addr} (is the port taken? try --port)"))
+}
+
+/// Serves the fake API on `listener` until `shutdown` resolves.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let api = FakeApi::new(Catalog::load()?);
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "fake API listening");
+    }
     axum::serve(listener, router(api))
+        .with_graceful_shutdown(shutdown)
         .await
         .context("the fake API stopped")
 }
