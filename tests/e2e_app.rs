@@ -10,6 +10,7 @@
 //! (TASKER_APP_E2E_TARGET_DIR, default target/apps), so a second run is quick.
 
 mod db_support;
+mod tty_support;
 
 use db_support::TestDb;
 use postgres::{Client, NoTls};
@@ -400,4 +401,58 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
 
     drop(serve);
     drop(fake_api);
+
+    dev_in_a_terminal(&bin, &app);
+}
+
+/// `APP dev` as the next steps run it, in a pseudo-terminal: on a database
+/// that was never migrated it migrates, starts the fake API, orchestration and
+/// a worker, prints one `ready:` line; a workflow run from a second terminal
+/// completes; Ctrl-C stops everything and frees the ports.
+fn dev_in_a_terminal(bin: &Path, app: &Path) {
+    let fresh = TestDb::new("e2e_dev");
+    let api_port = free_port();
+    let api_url = format!("http://127.0.0.1:{api_port}");
+    let env = [
+        ("DATABASE_URL", fresh.url.as_str()),
+        ("API_BASE_URL", api_url.as_str()),
+    ];
+    let tty = tty_support::Tty::start(
+        app,
+        &format!("'{}' dev --fake-api-port {api_port}", bin.display()),
+        &env,
+    );
+    let screen = tty.wait_for_within("ready:", Duration::from_secs(180));
+    assert!(
+        screen.contains(&format!("fake-api {api_url}")) && screen.contains("http://127.0.0.1:8080"),
+        "the ready line names the URLs:\n{screen}"
+    );
+    assert_eq!(
+        screen.lines().filter(|l| l.starts_with("ready:")).count(),
+        1,
+        "{screen}"
+    );
+    let mut env_run = env.to_vec();
+    env_run.push(("TASKER_ENV", "development"));
+    completes(
+        bin,
+        app,
+        &env_run,
+        "ecommerce/order_processing",
+        r#"{"cart_id": 3, "customer_email": "e2e.dev@example.com"}"#,
+    );
+    tty.keys(&["C-c"]);
+    assert_eq!(
+        tty.exit_code(),
+        0,
+        "dev did not stop cleanly:\n{}",
+        tty.screen()
+    );
+    assert!(tty.screen().contains("stopped"), "{}", tty.screen());
+    for port in [8080, 8081, api_port] {
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "port {port} still answers after Ctrl-C"
+        );
+    }
 }

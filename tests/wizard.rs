@@ -3,130 +3,11 @@
 //! send-keys and reads the screen with capture-pane.
 
 mod db_support;
+mod tty_support;
 
 use db_support::*;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// One tmux server (own socket) running one command in a 100x50 window.
-struct Tty {
-    socket: String,
-    exit_file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Tty {
-    /// Runs `tasker-app ARGS` in `cwd` with `env` (DATABASE_URL and NO_COLOR
-    /// cleared unless given), keeping the window after it exits.
-    fn start(cwd: &Path, args: &str, env: &[(&str, &str)]) -> Tty {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let exit_file = dir.path().join("exit");
-        let socket = format!(
-            "tasker-app-test-{}-{}",
-            std::process::id(),
-            dir.path().file_name().unwrap().to_string_lossy()
-        );
-        let bin = assert_cmd::cargo::cargo_bin("tasker-app");
-        let mut exports = String::from("unset DATABASE_URL NO_COLOR; ");
-        for (k, v) in env {
-            exports.push_str(&format!("export {k}='{v}'; "));
-        }
-        let script = format!(
-            "{exports}cd '{}' && '{}' {args}; echo $? > '{}'; sleep 600",
-            cwd.display(),
-            bin.display(),
-            exit_file.display()
-        );
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "100", "-y", "50", "sh", "-c", &script])
-            .status()
-            .expect("tmux runs (apt-get install tmux)");
-        assert!(status.success(), "tmux new-session failed");
-        Tty {
-            socket,
-            exit_file,
-            _dir: dir,
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(status.success());
-    }
-
-    /// Types text literally (no key names), then Enter.
-    fn line(&self, text: &str) {
-        self.keys(&["-l", text]);
-        self.keys(&["Enter"]);
-    }
-
-    /// The whole screen and scroll-back, as text.
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "capture-pane",
-                "-p",
-                "-J",
-                "-S",
-                "-200",
-                "-t",
-                "0",
-            ])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits (up to a minute: a bound, not a timing assertion) for `text`.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{text}` never appeared; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The exit code, once the command has ended.
-    fn exit_code(&self) -> i32 {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok(text) = std::fs::read_to_string(&self.exit_file) {
-                if let Ok(code) = text.trim().parse() {
-                    return code;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "tasker-app did not end; the screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tty {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+use std::path::Path;
+use tty_support::Tty;
 
 /// Every file under `root`, relative path -> bytes.
 fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
@@ -146,7 +27,7 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn enter_through_every_default_gives_the_app_a_flagless_build_gives() {
     let here = tempfile::tempdir().unwrap();
-    let tty = Tty::start(here.path(), "build", &[]);
+    let tty = Tty::tasker_app(here.path(), "build", &[]);
     tty.wait_for("App name");
     tty.keys(&["Enter"]);
     tty.wait_for("Workflows");
@@ -182,7 +63,7 @@ fn enter_through_every_default_gives_the_app_a_flagless_build_gives() {
 fn answers_are_checked_and_asked_again_with_the_reason() {
     const SECRET: &str = "Wiz4rdSecretPw";
     let here = tempfile::tempdir().unwrap();
-    let tty = Tty::start(here.path(), "build", &[]);
+    let tty = Tty::tasker_app(here.path(), "build", &[]);
     tty.wait_for("App name");
     tty.line("9lives");
     let screen = tty.wait_for("cannot start with a digit");
@@ -239,7 +120,7 @@ fn answers_are_checked_and_asked_again_with_the_reason() {
 fn a_database_that_passes_the_preflight_is_prepared() {
     let db = TestDb::unborn("wizard");
     let here = tempfile::tempdir().unwrap();
-    let tty = Tty::start(
+    let tty = Tty::tasker_app(
         here.path(),
         "build shop -t ecommerce",
         &[("DATABASE_URL", db.url.as_str())],
@@ -250,7 +131,7 @@ fn a_database_that_passes_the_preflight_is_prepared() {
     assert!(db.scalar_i64("SELECT count(*) FROM _sqlx_migrations WHERE success") >= 8);
 
     let db2 = TestDb::unborn("wizard2");
-    let tty = Tty::start(
+    let tty = Tty::tasker_app(
         here.path(),
         "build -t inventory",
         &[("DATABASE_URL", db2.url.as_str())],
@@ -273,7 +154,7 @@ fn a_database_that_passes_the_preflight_is_prepared() {
 #[test]
 fn ctrl_c_during_the_questions_writes_nothing() {
     let here = tempfile::tempdir().unwrap();
-    let tty = Tty::start(here.path(), "build", &[]);
+    let tty = Tty::tasker_app(here.path(), "build", &[]);
     tty.wait_for("App name");
     tty.line("shop");
     tty.wait_for("Workflows");
@@ -290,13 +171,13 @@ fn ctrl_c_during_the_questions_writes_nothing() {
 #[test]
 fn yes_or_a_stdin_that_is_not_a_terminal_never_asks() {
     let here = tempfile::tempdir().unwrap();
-    let tty = Tty::start(here.path(), "build --yes --skip-db -t ecommerce", &[]);
+    let tty = Tty::tasker_app(here.path(), "build --yes --skip-db -t ecommerce", &[]);
     assert_eq!(tty.exit_code(), 0, "{}", tty.screen());
     assert!(!tty.screen().contains("App name"));
     assert!(here.path().join("my-tasker-app/Cargo.toml").is_file());
 
     let piped = tempfile::tempdir().unwrap();
-    let tty = Tty::start(
+    let tty = Tty::tasker_app(
         piped.path(),
         "build --skip-db -t ecommerce < /dev/null",
         &[],
