@@ -39,6 +39,7 @@ pub mod engine;
 pub mod objects;
 pub mod preflight;
 pub mod sources;
+pub mod tls;
 pub mod url;
 
 pub use apply::Report;
