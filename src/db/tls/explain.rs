@@ -16,7 +16,7 @@ pub fn explain(
     host: &str,
 ) -> Option<(String, String)> {
     let mode = settings.mode.as_str();
-    let text = err.to_string();
+    let text = chain_text(err);
     if text.contains("server does not support TLS") {
         return Some((
             format!(
@@ -91,6 +91,20 @@ pub fn explain(
             fix_ca,
         ),
     })
+}
+
+/// The error and its causes (the driver's Display omits the cause).
+fn chain_text(err: &postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(&format!(": {c}"));
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// `DnsName("localhost")` (how rustls lists presented names) -> `localhost`.
