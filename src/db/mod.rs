@@ -1,5 +1,5 @@
 /*!
-PostgreSQL: connect, preflight, objects, engine migrations, drift.
+PostgreSQL: connect (TLS: [`tls`]), preflight, objects, engine migrations, drift.
 
 # API (what the commands call)
 
