@@ -58,8 +58,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         &'tasker-app;validate-environment'= {
             cand --database-url 'Database to check'
             cand --format 'Output format'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -68,8 +68,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --format 'Output format'
             cand --check 'Compare the live database with the embedded definitions; exit 5 on drift'
             cand --dry-run 'Print what would run; change nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
