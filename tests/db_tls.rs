@@ -220,3 +220,12 @@ fn build_and_install_database_objects_over_verify_full() {
         again.stderr
     );
 }
+
+#[test]
+fn prefer_falls_back_to_plain_when_the_tls_negotiation_fails_as_libpq_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let params = format!("sslmode=prefer&sslrootcert={}", wrong_ca(dir.path()));
+    let (_, status, found) = database_check(&tls_url(server_url(), "127.0.0.1", &params));
+    assert_eq!(status, "pass", "{found}");
+    assert!(found.contains("not encrypted (sslmode=prefer"), "{found}");
+}

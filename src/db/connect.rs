@@ -7,7 +7,7 @@ and a next step. Errors that mean "the environment is not ready" carry exit
 code 4.
 */
 
-use super::tls::{self, TlsSettings};
+use super::tls::{self, SslMode, TlsSettings};
 use super::url::{describe, redact, scrub};
 use crate::error::{CliError, Exit};
 use anyhow::Result;
@@ -15,6 +15,7 @@ use postgres::error::SqlState;
 use postgres::{Client, Config};
 use std::sync::mpsc;
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The whole connection attempt (TCP, TLS negotiation, authentication) ends
 /// within this time.
@@ -64,16 +65,18 @@ pub fn connect(url: &str) -> Result<Client> {
             .with_help("give sslrootcert the path of a readable PEM file holding the CA certificate that signed the server's certificate"),
         )
     })?;
-    let (tx, rx) = mpsc::channel();
-    // The driver bounds only the TCP connect; a server that accepts and then
-    // says nothing would hang the handshake. The thread bounds everything.
-    std::thread::spawn(move || {
-        let _ = tx.send(config.connect(connector));
-    });
-    match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
-        Ok(Ok(client)) => Ok(client),
-        Ok(Err(e)) => Err(explain(url, &settings, &e)),
-        Err(_) => Err(CliError::new(
+    let result = match attempt(config.clone(), connector.clone()) {
+        Some(Err(e)) if settings.mode == SslMode::Prefer && tls::is_tls_failure(&e) => {
+            // libpq's `prefer`: a failed TLS negotiation is retried without TLS.
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            attempt(config, connector)
+        }
+        other => other,
+    };
+    match result {
+        Some(Ok(client)) => Ok(client),
+        Some(Err(e)) => Err(explain(url, &settings, &e)),
+        None => Err(CliError::new(
             Exit::EnvironmentNotReady,
             format!(
                 "cannot reach the database at {}: no answer within {} s",
@@ -84,6 +87,21 @@ pub fn connect(url: &str) -> Result<Client> {
         .with_help(START_HINT)
         .into()),
     }
+}
+
+/// One connection attempt; `None` when it did not end within the timeout.
+fn attempt(
+    config: Config,
+    connector: MakeRustlsConnect,
+) -> Option<std::result::Result<Client, postgres::Error>> {
+    let (tx, rx) = mpsc::channel();
+    // The driver bounds only the TCP connect; a server that accepts and then
+    // says nothing would hang the handshake. The thread bounds everything.
+    std::thread::spawn(move || {
+        let _ = tx.send(config.connect(connector));
+    });
+    rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500))
+        .ok()
 }
 
 /// Connects; when the database itself does not exist yet, creates it through

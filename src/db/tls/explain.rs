@@ -93,6 +93,11 @@ pub fn explain(
     })
 }
 
+/// The TLS negotiation failed (as opposed to TCP, authentication, ...).
+pub fn is_tls_failure(err: &postgres::Error) -> bool {
+    rustls_error(err).is_some() || chain_text(err).contains("TLS")
+}
+
 /// The error and its causes (the driver's Display omits the cause).
 fn chain_text(err: &postgres::Error) -> String {
     let mut text = err.to_string();

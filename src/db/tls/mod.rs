@@ -22,7 +22,7 @@ mod connector;
 mod explain;
 
 pub use connector::connector;
-pub use explain::{explain, session};
+pub use explain::{explain, is_tls_failure, session};
 
 use std::path::PathBuf;
 
