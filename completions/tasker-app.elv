@@ -34,7 +34,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --template 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three'
             cand -o 'Parent folder; the app goes to DIR/APP_NAME'
             cand --output-dir 'Parent folder; the app goes to DIR/APP_NAME'
-            cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files [default: $DATABASE_URL]'
+            cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files'
             cand --api-base-url 'Where the workflows'' external API lives (default: the app''s built-in fake-api)'
             cand --on-conflict 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]'
             cand --format 'Output format'
@@ -58,8 +58,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         &'tasker-app;validate-environment'= {
             cand --database-url 'Database to check'
             cand --format 'Output format'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -68,8 +68,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --format 'Output format'
             cand --check 'Compare the live database with the embedded definitions; exit 5 on drift'
             cand --dry-run 'Print what would run; change nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -34,7 +34,7 @@ complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "completions" 
 complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s t -l template -d 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s o -l output-dir -d 'Parent folder; the app goes to DIR/APP_NAME' -r -F
-complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l database-url -d 'Database to prepare (engine migrations, views, functions) after writing files [default: $DATABASE_URL]' -r
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l database-url -d 'Database to prepare (engine migrations, views, functions) after writing files' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l api-base-url -d 'Where the workflows\' external API lives (default: the app\'s built-in fake-api)' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l on-conflict -d 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]' -r -f -a "abort\t'Stop and write nothing (exit 3)'
 skip\t'Keep your version'
@@ -55,14 +55,14 @@ complete -c tasker-app -n "__fish_tasker_app_using_subcommand list-templates" -s
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -l database-url -d 'Database to check' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
-complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -s h -l help -d 'Print help'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environment" -s V -l version -d 'Print version'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l database-url -d 'Database to install into' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l check -d 'Compare the live database with the embedded definitions; exit 5 on drift'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l dry-run -d 'Print what would run; change nothing'
-complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s h -l help -d 'Print help'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s V -l version -d 'Print version'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand completions" -s V -l version -d 'Print version'

@@ -13,8 +13,10 @@
 #      $(pg_config --sharedir)/extension/pgmq--<version>.sql plus pgmq.control;
 #   3. starts a server: as root the distribution cluster (pg_ctlcluster),
 #      otherwise a private cluster made with initdb under $TASKER_PG_DIR;
-#   4. sets the password of role postgres, waits until it accepts connections,
-#      and prints the URL.
+#   4. sets the password of role postgres, waits until it accepts connections;
+#   5. serves TLS with a certificate for localhost, 127.0.0.1 and ::1 signed by
+#      a private CA it makes once (openssl), so that sslmode=verify-full can be
+#      used and tested; then prints the URL and the CA's path.
 #
 # Settings (environment):
 #   TASKER_PG_PORT      port (default 5432)
@@ -23,7 +25,13 @@
 #                       (default: ${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/postgres)
 #   TASKER_PGMQ_PYPI    version of the PyPI package pgmq (default 1.1.4, pgmq 1.13.0)
 #   TASKER_PG_CLUSTER   name of the distribution cluster used as root (default main)
-# All progress goes to stderr; stdout carries only the URL lines.
+#   TASKER_PG_TLS_DIR   where the CA and server certificate go (default: as root
+#                       /var/lib/postgresql/tasker-app-tls, otherwise
+#                       ${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/tls)
+# All progress goes to stderr; stdout carries only the URL lines:
+#   DATABASE_URL=postgresql://postgres:...@127.0.0.1:5432/postgres
+#   SSLROOTCERT=/path/ca.crt   (the CA: ...@localhost:5432/postgres?sslmode=verify-full&sslrootcert=/path/ca.crt)
+# With --export: DATABASE_URL, TASKER_APP_TEST_DATABASE_URL, TASKER_APP_TEST_SSLROOTCERT.
 set -euo pipefail
 
 PORT="${TASKER_PG_PORT:-5432}"
@@ -181,6 +189,66 @@ start_user_cluster() {
         || err "the private cluster in $dir does not accept the password; remove $dir or set TASKER_PG_PASSWORD"
 }
 
+# The private CA and the server's key and certificate, made once; remade when
+# they are missing, do not match, or expire within a day.
+make_tls_files() {
+    local dir="$1"
+    command -v openssl >/dev/null 2>&1 || err "openssl is needed to make the server's TLS certificate (apt-get install openssl)"
+    mkdir -p "$dir"
+    if [ -f "$dir/ca.crt" ] && [ -f "$dir/server.crt" ] && [ -f "$dir/server.key" ] \
+        && openssl verify -CAfile "$dir/ca.crt" "$dir/server.crt" >/dev/null 2>&1 \
+        && openssl x509 -checkend 86400 -noout -in "$dir/server.crt" >/dev/null 2>&1; then
+        say "TLS certificate for localhost already made in $dir"
+        return
+    fi
+    say "making a private CA and a TLS certificate for localhost, 127.0.0.1 and ::1 in $dir"
+    if [ ! -f "$dir/ca.key" ] || [ ! -f "$dir/ca.crt" ] \
+        || ! openssl x509 -checkend 86400 -noout -in "$dir/ca.crt" >/dev/null 2>&1; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+            -subj "/CN=tasker-app local PostgreSQL CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null \
+            || err "openssl could not make the CA in $dir"
+    fi
+    local ext
+    ext="$(mktemp)"
+    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" > "$ext"
+    if ! openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+            -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null \
+        || ! openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+            -CAcreateserial -days 825 -extfile "$ext" -out "$dir/server.crt" 2>/dev/null; then
+        rm -f "$ext"
+        err "openssl could not make the server certificate in $dir"
+    fi
+    rm -f "$ext" "$dir/server.csr"
+    chmod 600 "$dir/ca.key" "$dir/server.key"
+    chmod 644 "$dir/ca.crt" "$dir/server.crt"
+}
+
+# Makes the running server use that certificate (ALTER SYSTEM + reload: no
+# restart), then proves it with psql and sslmode=verify-full.
+serve_tls() {
+    local dir="$1" _
+    if is_root; then chown -R postgres:postgres "$dir"; chmod 755 "$dir"; fi
+    PGPASSWORD="$PASSWORD" "$BINDIR/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres >/dev/null </dev/null \
+        -c "ALTER SYSTEM SET ssl = on" \
+        -c "ALTER SYSTEM SET ssl_cert_file = $(sql_literal "$dir/server.crt")" \
+        -c "ALTER SYSTEM SET ssl_key_file = $(sql_literal "$dir/server.key")" \
+        -c "SELECT pg_reload_conf()" \
+        || err "could not turn TLS on (ALTER SYSTEM needs the superuser postgres)"
+    for _ in $(seq 1 20); do
+        if PGPASSWORD="$PASSWORD" "$BINDIR/psql" -qAt >/dev/null 2>&1 </dev/null \
+            "host=localhost port=$PORT user=postgres dbname=postgres sslmode=verify-full sslrootcert=$dir/ca.crt" \
+            -c "SELECT 1"; then
+            say "TLS on: sslmode=verify-full&sslrootcert=$dir/ca.crt works for host localhost"
+            return
+        fi
+        sleep 0.25
+    done
+    err "the server does not accept sslmode=verify-full with $dir/ca.crt; see the server log"
+}
+
 main() {
     install_postgres
     install_pgmq
@@ -189,12 +257,20 @@ main() {
     else
         start_user_cluster
     fi
-    local url="postgresql://postgres:${PASSWORD}@127.0.0.1:${PORT}/postgres"
-    say "PostgreSQL with pgmq is ready on 127.0.0.1:$PORT"
-    if [ "$EXPORT" -eq 1 ]; then
-        printf 'export DATABASE_URL=%q\nexport TASKER_APP_TEST_DATABASE_URL=%q\n' "$url" "$url"
+    local tls_dir
+    if is_root; then
+        tls_dir="${TASKER_PG_TLS_DIR:-/var/lib/postgresql/tasker-app-tls}"
     else
-        printf 'DATABASE_URL=%s\n' "$url"
+        tls_dir="${TASKER_PG_TLS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/tls}"
+    fi
+    make_tls_files "$tls_dir"
+    serve_tls "$tls_dir"
+    local url="postgresql://postgres:${PASSWORD}@127.0.0.1:${PORT}/postgres"
+    say "PostgreSQL with pgmq is ready on 127.0.0.1:$PORT (TLS: add ?sslmode=verify-full&sslrootcert=$tls_dir/ca.crt and use host localhost)"
+    if [ "$EXPORT" -eq 1 ]; then
+        printf 'export DATABASE_URL=%q\nexport TASKER_APP_TEST_DATABASE_URL=%q\nexport TASKER_APP_TEST_SSLROOTCERT=%q\n' "$url" "$url" "$tls_dir/ca.crt"
+    else
+        printf 'DATABASE_URL=%s\nSSLROOTCERT=%s\n' "$url" "$tls_dir/ca.crt"
     fi
 }
 

@@ -30,7 +30,7 @@ main() {
     need_packages
     say "provisioning PostgreSQL with pgmq"
     eval "$(scripts/provision-postgres.sh --export)"
-    export TASKER_APP_TEST_DATABASE_URL DATABASE_URL
+    export TASKER_APP_TEST_DATABASE_URL DATABASE_URL TASKER_APP_TEST_SSLROOTCERT
     say "lint: rustfmt, clippy"
     cargo fmt --check
     cargo clippy --locked --all-targets -- -D warnings

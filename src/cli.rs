@@ -14,7 +14,7 @@ use std::path::PathBuf;
     long_about = "Create ready-to-run workflow applications on the Tasker orchestration engine.\n\n\
 `tasker-app build shop --template ecommerce` writes a Rust app wired to the published \
 tasker-* crates, with real workflows, and prepares its database.",
-    after_help = "Examples:\n  tasker-app build shop --template ecommerce\n  tasker-app build shop -t ecommerce,inventory --database-url postgresql://localhost/shop\n  tasker-app list-templates\n  tasker-app validate-environment --database-url postgresql://localhost/shop",
+    after_help = "Examples:\n  tasker-app build shop --template ecommerce\n  tasker-app build shop -t ecommerce,inventory --database-url postgresql://localhost/shop\n  tasker-app list-templates\n  tasker-app validate-environment --database-url postgresql://localhost/shop\n  tasker-app validate-environment --database-url 'postgresql://app:PW@db.example.com/shop?sslmode=verify-full&sslrootcert=ca.pem'",
     propagate_version = true
 )]
 pub struct Cli {
@@ -78,8 +78,13 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     pub output_dir: PathBuf,
 
-    /// Database to prepare (engine migrations, views, functions) after writing
-    /// files [default: $DATABASE_URL]
+    /// Database to prepare (engine migrations, views, functions) after writing files
+    ///
+    /// postgresql://USER:PASSWORD@HOST:PORT/DB, or key=value form. TLS with
+    /// `?sslmode=`: disable, prefer (default: TLS when the server offers it),
+    /// require (encrypted, certificate not checked), verify-ca (signed by a
+    /// trusted CA), verify-full (CA and host name); `&sslrootcert=/path/ca.pem`
+    /// names the CA (default: the system's trusted CAs). [default: $DATABASE_URL]
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -116,6 +121,12 @@ pub struct BuildArgs {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Database to check
+    ///
+    /// postgresql://USER:PASSWORD@HOST:PORT/DB, or key=value form. TLS with
+    /// `?sslmode=`: disable, prefer (default: TLS when the server offers it),
+    /// require (encrypted, certificate not checked), verify-ca (signed by a
+    /// trusted CA), verify-full (CA and host name); `&sslrootcert=/path/ca.pem`
+    /// names the CA (default: the system's trusted CAs).
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
@@ -131,6 +142,12 @@ pub struct InstallDbArgs {
     pub app_dir: PathBuf,
 
     /// Database to install into
+    ///
+    /// postgresql://USER:PASSWORD@HOST:PORT/DB, or key=value form. TLS with
+    /// `?sslmode=`: disable, prefer (default: TLS when the server offers it),
+    /// require (encrypted, certificate not checked), verify-ca (signed by a
+    /// trusted CA), verify-full (CA and host name); `&sslrootcert=/path/ca.pem`
+    /// names the CA (default: the system's trusted CAs).
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
 

@@ -1,16 +1,21 @@
 /*!
-Opening a connection: bounded in time (an unreachable server fails within
-[`CONNECT_TIMEOUT`]), and every failure explained with the URL redacted and a
-next step. Errors that mean "the environment is not ready" carry exit code 4.
+Opening a connection: the one way tasker-app connects (build,
+install-database-objects, validate-environment). Bounded in time (an
+unreachable server fails within [`CONNECT_TIMEOUT`]), over TLS as `sslmode`
+asks (see [`super::tls`]), and every failure explained with the URL redacted
+and a next step. Errors that mean "the environment is not ready" carry exit
+code 4.
 */
 
+use super::tls::{self, SslMode, TlsSettings};
 use super::url::{describe, redact, scrub};
 use crate::error::{CliError, Exit};
 use anyhow::Result;
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use std::sync::mpsc;
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The whole connection attempt (TCP, TLS negotiation, authentication) ends
 /// within this time.
@@ -18,34 +23,60 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const START_HINT: &str = "start PostgreSQL (Debian/Ubuntu: `sudo scripts/provision-postgres.sh` from the tasker-app repo, or `sudo pg_ctlcluster 15 main start`; macOS: `brew services start postgresql@17`; Docker: `docker run -d -p 5432:5432 -e POSTGRES_PASSWORD=postgres ghcr.io/pgmq/pg17-pgmq:latest`), or pass the right --database-url / DATABASE_URL";
 
-/// Parses a URL, refusing what the driver cannot read, with the URL redacted.
-pub fn parse(url: &str) -> Result<Config> {
-    url.parse::<Config>().map_err(|e| {
+/// Parses a URL (or key=value string), refusing what the driver cannot read,
+/// with the URL redacted. `sslmode` and `sslrootcert` come back apart.
+pub fn parse(url: &str) -> Result<(Config, TlsSettings)> {
+    let invalid = |why: String| -> anyhow::Error {
         CliError::usage(format!(
-            "the database URL `{}` is not valid: {}",
-            redact(url),
-            scrub(&e.to_string(), url)
+            "the database URL `{}` is not valid: {why}",
+            redact(url)
         ))
-        .with_help("write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+        .with_help("write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?sslmode=verify-full&sslrootcert=/path/to/ca.pem]; sslmode is one of disable, prefer, require, verify-ca, verify-full")
         .into()
-    })
+    };
+    let (rest, settings) = tls::split(url).map_err(invalid)?;
+    let mut config = rest
+        .parse::<Config>()
+        .map_err(|e| invalid(scrub(&e.to_string(), url)))?;
+    config.ssl_mode(settings.driver_mode());
+    Ok((config, settings))
 }
 
 /// Connects, or fails within [`CONNECT_TIMEOUT`] with a message and a next step.
 pub fn connect(url: &str) -> Result<Client> {
-    let mut config = parse(url)?;
+    let (mut config, settings) = parse(url)?;
     config.connect_timeout(CONNECT_TIMEOUT);
     config.application_name("tasker-app");
-    let (tx, rx) = mpsc::channel();
-    // The driver bounds only the TCP connect; a server that accepts and then
-    // says nothing would hang the handshake. The thread bounds everything.
-    std::thread::spawn(move || {
-        let _ = tx.send(config.connect(NoTls));
-    });
-    match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
-        Ok(Ok(client)) => Ok(client),
-        Ok(Err(e)) => Err(explain(url, &e)),
-        Err(_) => Err(CliError::new(
+    if config
+        .get_hosts()
+        .iter()
+        .all(|h| !matches!(h, postgres::config::Host::Tcp(_)))
+        && !config.get_hosts().is_empty()
+    {
+        // A Unix socket never carries TLS; libpq ignores sslmode there too.
+        config.ssl_mode(postgres::config::SslMode::Disable);
+    }
+    let connector = tls::connector(&settings).map_err(|why| {
+        anyhow::Error::from(
+            CliError::new(
+                Exit::EnvironmentNotReady,
+                format!("cannot connect to {} over TLS: {why}", describe(url)),
+            )
+            .with_help("give sslrootcert the path of a readable PEM file holding the CA certificate that signed the server's certificate"),
+        )
+    })?;
+    let result = match attempt(config.clone(), connector.clone()) {
+        Some(Err(e)) if settings.mode == SslMode::Prefer && tls::is_tls_failure(&e) => {
+            // libpq's `prefer`: a failed TLS negotiation is retried without TLS.
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            attempt(config, connector)
+        }
+        other => other,
+    };
+    match result {
+        Some(Ok(client)) => Ok(client),
+        Some(Err(e)) => Err(explain(url, &settings, &e)),
+        None => Err(CliError::new(
             Exit::EnvironmentNotReady,
             format!(
                 "cannot reach the database at {}: no answer within {} s",
@@ -58,6 +89,21 @@ pub fn connect(url: &str) -> Result<Client> {
     }
 }
 
+/// One connection attempt; `None` when it did not end within the timeout.
+fn attempt(
+    config: Config,
+    connector: MakeRustlsConnect,
+) -> Option<std::result::Result<Client, postgres::Error>> {
+    let (tx, rx) = mpsc::channel();
+    // The driver bounds only the TCP connect; a server that accepts and then
+    // says nothing would hang the handshake. The thread bounds everything.
+    std::thread::spawn(move || {
+        let _ = tx.send(config.connect(connector));
+    });
+    rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500))
+        .ok()
+}
+
 /// Connects; when the database itself does not exist yet, creates it through
 /// the server's `postgres` database first (what `createdb` would do).
 /// Returns the client and whether the database was created.
@@ -65,7 +111,7 @@ pub fn connect_or_create(url: &str) -> Result<(Client, bool)> {
     match connect(url) {
         Ok(c) => Ok((c, false)),
         Err(e) if is_missing_database(&e) => {
-            let config = parse(url)?;
+            let (config, _) = parse(url)?;
             let name = config.get_dbname().unwrap_or("postgres").to_string();
             let maintenance = maintenance_url(url, &name)?;
             let mut admin = connect(&maintenance)?;
@@ -144,10 +190,17 @@ pub fn db_error_text(err: &postgres::Error, url: &str) -> String {
     scrub(&text, url)
 }
 
-fn explain(url: &str, err: &postgres::Error) -> anyhow::Error {
+fn explain(url: &str, settings: &TlsSettings, err: &postgres::Error) -> anyhow::Error {
     let target = describe(url);
     let text = db_error_text(err, url);
+    let host = first_host(url);
     let (message, help) = match err.code() {
+        None if tls::explain(err, settings, &target, &host).is_some() => {
+            // Built from `target` (already redacted) and the certificate: no
+            // password can be in it, and scrubbing would mangle a password
+            // that equals the user name.
+            tls::explain(err, settings, &target, &host).expect("checked just above")
+        }
         Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => (
             format!("the database at {target} refused the login: {text}"),
             "check the user name and password in --database-url / DATABASE_URL (the password is never printed)".to_string(),
@@ -161,18 +214,25 @@ fn explain(url: &str, err: &postgres::Error) -> anyhow::Error {
             "wait for the server to finish starting, or raise max_connections".to_string(),
         ),
         Some(_) => (format!("cannot connect to the database at {target}: {text}"), START_HINT.to_string()),
-        None => {
-            let why = if text.to_ascii_lowercase().contains("tls") || text.contains("ssl") {
-                format!("{text} (tasker-app connects without TLS; use sslmode=disable or sslmode=prefer for a local server)")
-            } else {
-                text
-            };
-            (format!("cannot reach the database at {target}: {why}"), START_HINT.to_string())
-        }
+        None => (format!("cannot reach the database at {target}: {text}"), START_HINT.to_string()),
     };
     CliError::new(Exit::EnvironmentNotReady, message)
         .with_help(help)
         .into()
+}
+
+/// The host name a certificate is checked against (the first host).
+fn first_host(url: &str) -> String {
+    parse(url)
+        .ok()
+        .and_then(|(c, _)| {
+            c.get_hosts().first().map(|h| match h {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                postgres::config::Host::Unix(p) => p.display().to_string(),
+            })
+        })
+        .unwrap_or_else(|| "localhost".into())
 }
 
 #[cfg(test)]

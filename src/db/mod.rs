@@ -1,5 +1,5 @@
 /*!
-PostgreSQL: connect, preflight, objects, engine migrations, drift.
+PostgreSQL: connect (TLS: [`tls`]), preflight, objects, engine migrations, drift.
 
 # API (what the commands call)
 
@@ -39,6 +39,7 @@ pub mod engine;
 pub mod objects;
 pub mod preflight;
 pub mod sources;
+pub mod tls;
 pub mod url;
 
 pub use apply::Report;

@@ -53,7 +53,7 @@ fn hide_password_params(text: &str) -> String {
 
 /// The password in a URL or key=value string, percent-decoded, if any.
 pub fn password_of(url: &str) -> Option<String> {
-    let config: postgres::Config = url.parse().ok()?;
+    let config = super::tls::driver_config(url)?;
     config
         .get_password()
         .map(|p| String::from_utf8_lossy(p).into_owned())
@@ -87,7 +87,7 @@ fn raw_password(url: &str) -> Option<String> {
 
 /// `host:port/dbname as user`, for messages ("cannot reach 127.0.0.1:5432/app as postgres").
 pub fn describe(url: &str) -> String {
-    let Ok(config) = url.parse::<postgres::Config>() else {
+    let Some(config) = super::tls::driver_config(url) else {
         return redact(url);
     };
     let host = config

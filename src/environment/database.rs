@@ -1,9 +1,9 @@
 //! Checks of the database: reachable, version, pgmq, uuidv7, privileges.
 
 use super::{Check, CheckStatus, check, hints};
-use crate::db::connect;
 use crate::db::preflight::{self, ServerFacts, Uuidv7};
 use crate::db::url::describe;
+use crate::db::{connect, tls};
 
 pub(super) fn database_checks(database_url: Option<&str>) -> Vec<Check> {
     let Some(url) = database_url.filter(|u| !u.trim().is_empty()) else {
@@ -26,12 +26,23 @@ pub(super) fn database_checks(database_url: Option<&str>) -> Vec<Check> {
         ));
     }
     let required = "reachable within 10 s, login accepted";
+    let settings = match connect::parse(url) {
+        Ok((_, settings)) => settings,
+        Err(e) => {
+            checks.push(unreachable(&e, required));
+            return checks;
+        }
+    };
     let mut client = match connect::connect(url) {
-        Ok(c) => {
+        Ok(mut c) => {
             checks.push(check(
                 "database",
                 CheckStatus::Pass,
-                format!("connected to {}", describe(url)),
+                format!(
+                    "connected to {}; {}",
+                    describe(url),
+                    tls::session(&mut c, &settings)
+                ),
                 required,
                 "",
             ));
@@ -40,17 +51,19 @@ pub(super) fn database_checks(database_url: Option<&str>) -> Vec<Check> {
         Err(e) if connect::is_missing_database(&e) => {
             // The server is fine; build creates the database. Inspect the server
             // through its maintenance database instead.
-            let name = url
-                .parse::<postgres::Config>()
+            let name = connect::parse(url)
                 .ok()
-                .and_then(|c| c.get_dbname().map(str::to_string))
+                .and_then(|(c, _)| c.get_dbname().map(str::to_string))
                 .unwrap_or_default();
             match connect::maintenance_url(url, &name).and_then(|m| connect::connect(&m)) {
-                Ok(c) => {
+                Ok(mut c) => {
                     checks.push(check(
                         "database",
                         CheckStatus::Pass,
-                        format!("server reachable; database `{name}` does not exist yet (tasker-app creates it)"),
+                        format!(
+                            "server reachable; database `{name}` does not exist yet (tasker-app creates it); {}",
+                            tls::session(&mut c, &settings)
+                        ),
                         required,
                         "",
                     ));

@@ -9,33 +9,49 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const URL_ENV: &str = "TASKER_APP_TEST_DATABASE_URL";
 
+/// The CA that signed the test server's certificate (for localhost and
+/// 127.0.0.1): TASKER_APP_TEST_SSLROOTCERT, or the one
+/// scripts/provision-postgres.sh made.
+pub const CA_ENV: &str = "TASKER_APP_TEST_SSLROOTCERT";
+
 /// The server URL (database `postgres`), provisioning a server when the
 /// environment names none. Tests never skip: no database is a failure.
 pub fn server_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var(URL_ENV) {
-            if !url.trim().is_empty() {
-                return url;
-            }
-        }
+    URL.get_or_init(|| from_env(URL_ENV).unwrap_or_else(|| provisioned("DATABASE_URL=")))
+}
+
+/// The path of the test server's CA certificate ([`CA_ENV`]).
+pub fn server_ca() -> &'static str {
+    static CA: OnceLock<String> = OnceLock::new();
+    CA.get_or_init(|| from_env(CA_ENV).unwrap_or_else(|| provisioned("SSLROOTCERT=")))
+}
+
+fn from_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// One line of scripts/provision-postgres.sh's output (run once).
+fn provisioned(prefix: &str) -> String {
+    static OUT: OnceLock<(String, String)> = OnceLock::new();
+    let (stdout, stderr) = OUT.get_or_init(|| {
         let script = repo().join("scripts/provision-postgres.sh");
         let out = std::process::Command::new("bash")
             .arg(&script)
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run scripts/provision-postgres.sh");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("DATABASE_URL=").map(str::to_string))
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {URL_ENV} and scripts/provision-postgres.sh failed:\n{}",
-                    String::from_utf8_lossy(&out.stderr)
-                )
-            })
-    })
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    });
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix).map(str::to_string))
+        .unwrap_or_else(|| {
+            panic!("no {URL_ENV} / {CA_ENV} and scripts/provision-postgres.sh failed:\n{stderr}")
+        })
 }
 
 pub fn repo() -> PathBuf {
