@@ -36,7 +36,10 @@ impl Tty {
             exports.push_str(&format!("export {k}='{v}'; "));
         }
         let script = format!(
-            "{exports}cd '{}' && {command}; echo $? > '{}'; sleep 600",
+            // Ctrl-C reaches the whole foreground group, this shell included:
+            // a trap (reset to the default in the command itself) keeps the
+            // shell alive to record the command's exit code.
+            "trap 'true' INT; {exports}cd '{}' && {command}; echo $? > '{}'; sleep 600",
             cwd.display(),
             exit_file.display()
         );
