@@ -36,6 +36,37 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+impl Command {
+    /// The `--format` asked for (text for commands without one).
+    pub fn format(&self) -> Format {
+        match self {
+            Command::Build(a) => a.format,
+            Command::ListTemplates(a) => a.format,
+            Command::ValidateEnvironment(a) => a.format,
+            Command::InstallDatabaseObjects(a) => a.format,
+            Command::Completions(_) => Format::Text,
+        }
+    }
+
+    /// The database URL given by flag or DATABASE_URL, if the command takes one.
+    pub fn database_url(&self) -> Option<&str> {
+        match self {
+            Command::Build(a) => a.database_url.as_deref(),
+            Command::ValidateEnvironment(a) => a.database_url.as_deref(),
+            Command::InstallDatabaseObjects(a) => a.database_url.as_deref(),
+            Command::ListTemplates(_) | Command::Completions(_) => None,
+        }
+    }
+}
+
+/// `--format json` among raw arguments (for errors found before parsing ends).
+pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .zip(args.iter().skip(1))
+        .any(|(a, b)| a == "--format" && b == "json")
+        || args.iter().any(|a| a == "--format=json")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
     #[default]

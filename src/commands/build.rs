@@ -44,6 +44,29 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
         print_plan(&plan, args.format, shell, true)?;
         return Ok(());
     }
+    let result = write_and_prepare(&mut plan, &opts, &args, shell);
+    match (result, args.format) {
+        (Ok(()), Format::Json) => print_plan(&plan, Format::Json, shell, false)?,
+        (Ok(()), Format::Text) => {}
+        // One JSON document, always: the error with the plan it belongs to.
+        (Err(e), Format::Json) => {
+            let doc = crate::error::json_error(&e, plan_json(&plan, false)?);
+            shell.data(serde_json::to_string_pretty(&doc)?);
+            return Err(e);
+        }
+        (Err(e), Format::Text) => return Err(e),
+    }
+    print_next_steps(&plan, &workflows, opts.database_url.is_some(), shell);
+    Ok(())
+}
+
+/// Conflicts, files, database: everything of a build that changes something.
+fn write_and_prepare(
+    plan: &mut Plan,
+    opts: &BuildOptions,
+    args: &BuildArgs,
+    shell: &Shell,
+) -> Result<()> {
     // The database checks run before anything is written; if they fail, the
     // files are still written (they are what --skip-db would give) and the
     // build ends with exit 4 and the next step.
@@ -51,8 +74,8 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
         .database_url
         .as_deref()
         .map(|url| crate::environment::preflight_for_build(url, shell));
-    resolve_conflicts(&mut plan, &args, shell)?;
-    apply::fs::apply(&plan, shell)?;
+    resolve_conflicts(plan, args, shell)?;
+    apply::fs::apply(plan, shell)?;
     if let Some(url) = &opts.database_url {
         let not_ready = || {
             format!(
@@ -65,10 +88,6 @@ pub fn run(args: BuildArgs, shell: &Shell) -> Result<()> {
         }
         crate::db::apply_app_dir(url, &plan.app_dir, shell).with_context(not_ready)?;
     }
-    if args.format == Format::Json {
-        print_plan(&plan, Format::Json, shell, false)?;
-    }
-    print_next_steps(&plan, &workflows, opts.database_url.is_some(), shell);
     Ok(())
 }
 
@@ -124,6 +143,9 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     } else {
         args.database_url.clone().filter(|u| !u.trim().is_empty())
     };
+    if let Some(url) = &database_url {
+        crate::db::url::check(url)?;
+    }
     Ok(BuildOptions {
         app_dir,
         answers: Answers {
@@ -228,14 +250,17 @@ fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// The contract's JSON of a plan.
+fn plan_json(plan: &Plan, dry_run: bool) -> Result<serde_json::Value> {
+    let mut doc = serde_json::to_value(plan)?;
+    doc["dry_run"] = json!(dry_run);
+    Ok(doc)
+}
+
 /// The plan on stdout: the contract's JSON, or one line per file.
 fn print_plan(plan: &Plan, format: Format, shell: &Shell, dry_run: bool) -> Result<()> {
     match format {
-        Format::Json => {
-            let mut doc = serde_json::to_value(plan)?;
-            doc["dry_run"] = json!(dry_run);
-            shell.data(serde_json::to_string_pretty(&doc)?);
-        }
+        Format::Json => shell.data(serde_json::to_string_pretty(&plan_json(plan, dry_run)?)?),
         Format::Text => {
             let mut out = format!(
                 "Plan for {} ({})\n",

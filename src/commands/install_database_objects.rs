@@ -21,6 +21,9 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
         .database_url
         .as_deref()
         .filter(|u| !u.trim().is_empty());
+    if let Some(url) = url {
+        db::url::check(url)?;
+    }
     if args.check {
         return check(url, args.format, shell);
     }

@@ -115,6 +115,34 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A query refused for lack of a privilege (SQLSTATE 42501) anywhere in the
+/// chain becomes "environment not ready" (exit 4), naming what the server
+/// refused and how to get it; any other error is returned as it is.
+pub fn explain_privilege(err: anyhow::Error, url: &str, doing: &str) -> anyhow::Error {
+    let refused = err
+        .chain()
+        .filter_map(|c| c.downcast_ref::<postgres::Error>())
+        .find(|e| e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    let Some(pg) = refused else { return err };
+    let user = url
+        .parse::<Config>()
+        .ok()
+        .and_then(|c| c.get_user().map(str::to_string));
+    let user = user.unwrap_or_else(|| "<role>".into());
+    CliError::new(
+        Exit::EnvironmentNotReady,
+        format!(
+            "{doing} at {}: the role lacks a privilege: {}",
+            describe(url),
+            db_error_text(pg, url)
+        ),
+    )
+    .with_help(format!(
+        "reading the tracking schema needs USAGE on schemas tasker_app and app and SELECT on their tables: as a superuser run `GRANT USAGE ON SCHEMA tasker_app, app TO {user}; GRANT SELECT ON ALL TABLES IN SCHEMA tasker_app TO {user}; GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA tasker_app TO {user}`, or run the command as the role that installed the objects"
+    ))
+    .into()
+}
+
 /// The text of a driver error, with its SQLSTATE, detail and hint, scrubbed.
 pub fn db_error_text(err: &postgres::Error, url: &str) -> String {
     let text = match err.as_db_error() {
@@ -161,6 +189,10 @@ fn explain(url: &str, err: &postgres::Error) -> anyhow::Error {
             "wait for the server to finish starting, or raise max_connections".to_string(),
         ),
         Some(_) => (format!("cannot connect to the database at {target}: {text}"), START_HINT.to_string()),
+        None if text.contains("password missing") => (
+            format!("the database at {target} asks for a password, and the URL gives none"),
+            "put the password in the URL: postgresql://USER:PASSWORD@HOST:PORT/DB (percent-encode @ : / ? # in it, e.g. @ as %40), or add password=PASSWORD to a key=value string; tasker-app does not read PGPASSWORD or ~/.pgpass".to_string(),
+        ),
         None => {
             let why = if text.to_ascii_lowercase().contains("tls") || text.contains("ssl") {
                 format!("{text} (tasker-app connects without TLS; use sslmode=disable or sslmode=prefer for a local server)")

@@ -1,0 +1,300 @@
+//! Regression tests for issue 11 (adversarial testing): each test names the
+//! defect it pins down. Real binaries, real folders, a real PostgreSQL.
+
+mod db_support;
+
+use db_support::{Output, TestDb, run, tasker_app};
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// A port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A generated app (files only), for commands that need one.
+fn app(parent: &Path, name: &str) -> PathBuf {
+    let out = run(tasker_app()
+        .args(["build", name, "-t", "ecommerce", "--skip-db", "--yes", "-o"])
+        .arg(parent));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    parent.join(name)
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        )
+    })
+}
+
+// ------------------------------------------------------------------ #2
+
+/// Every command, in text and JSON, with each form PostgreSQL accepts and the
+/// password written in awkward ways: the password never appears.
+#[test]
+fn issue11_passwords_never_appear_in_any_output() {
+    let port = closed_port();
+    let parent = TempDir::new().unwrap();
+    let app_dir = app(parent.path(), "shop");
+    let secret = "Zq9S3cr3tPw";
+    let urls = [
+        format!("postgresql://app:{secret}@127.0.0.1:{port}/shop"),
+        format!("postgres://app:{secret}@127.0.0.1:{port}/shop"),
+        format!("postgresql://app:p@{secret}@127.0.0.1:{port}/shop"),
+        format!("postgresql://app:{secret}%40x@127.0.0.1:{port}/shop"),
+        format!("postgresql://127.0.0.1:{port}/shop?user=app&password={secret}"),
+        format!("host=127.0.0.1 port={port} user=app password = {secret} dbname=shop"),
+        format!("host=127.0.0.1 port={port} password = {secret} bogus"),
+        format!(r"host=127.0.0.1 port={port} password='it\'s {secret}' dbname=shop"),
+    ];
+    for url in &urls {
+        for format in ["text", "json"] {
+            let runs: Vec<Output> = vec![
+                run(tasker_app()
+                    .args([
+                        "build",
+                        "shop2",
+                        "--yes",
+                        "--format",
+                        format,
+                        "--database-url",
+                        url,
+                        "-o",
+                    ])
+                    .arg(parent.path())),
+                run(tasker_app()
+                    .env("DATABASE_URL", url)
+                    .args(["install-database-objects", "--format", format])
+                    .arg(&app_dir)),
+                run(tasker_app()
+                    .args([
+                        "install-database-objects",
+                        "--check",
+                        "--format",
+                        format,
+                        "--database-url",
+                        url,
+                    ])
+                    .arg(&app_dir)),
+                run(tasker_app().args([
+                    "validate-environment",
+                    "--format",
+                    format,
+                    "--database-url",
+                    url,
+                ])),
+            ];
+            for out in runs {
+                assert_ne!(out.code, 0, "{url}: {}", out.stderr);
+                assert!(
+                    !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                    "{url} ({format}) leaked the password:\n{}\n{}",
+                    out.stdout,
+                    out.stderr
+                );
+                if format == "json" {
+                    json(&out);
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ #12
+
+/// A URL of another scheme is a usage error before anything is written.
+#[test]
+fn issue11_a_non_postgresql_url_is_a_usage_error_before_anything_is_written() {
+    let parent = TempDir::new().unwrap();
+    for url in [
+        "mysql://root:pw@127.0.0.1/shop",
+        "http://127.0.0.1:5432/shop",
+    ] {
+        let out = run(tasker_app()
+            .args(["build", "shop", "--yes", "--database-url", url, "-o"])
+            .arg(parent.path()));
+        assert_eq!(out.code, 2, "{url}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("not a PostgreSQL URL"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("help: write it as postgresql://"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !parent.path().join("shop").exists(),
+            "{url}: files were written"
+        );
+    }
+    let app_dir = app(parent.path(), "shop");
+    let before = std::fs::read_dir(app_dir.join("db")).unwrap().count();
+    let out = run(tasker_app()
+        .args([
+            "install-database-objects",
+            "--database-url",
+            "mysql://x@h/db",
+        ])
+        .arg(&app_dir));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_dir(app_dir.join("db")).unwrap().count(),
+        before
+    );
+}
+
+/// A server that wants a password the URL does not give: say so, not "start PostgreSQL".
+#[test]
+fn issue11_a_missing_password_is_named_as_such() {
+    let db = TestDb::new("nopw");
+    let role = format!("nopw_{}", std::process::id());
+    let mut admin = db_support::admin();
+    admin
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD 'pw-for-test'"
+        ))
+        .unwrap();
+    let url = db_support::with_login(&db.url, &role, "");
+    let url = url.replacen(&format!("{role}:@"), &format!("{role}@"), 1);
+    let out = run(tasker_app().args(["validate-environment", "--database-url", &url]));
+    let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+    // (The test server asks for passwords: scripts/provision-postgres.sh sets md5/scram.)
+    assert!(
+        out.stdout
+            .contains("asks for a password, and the URL gives none"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("start PostgreSQL"), "{}", out.stdout);
+}
+
+// ------------------------------------------------------------------ #6
+
+/// Tools on PATH that never answer: validate-environment still ends and says so.
+#[cfg(unix)]
+#[test]
+fn issue11_a_tool_that_never_answers_does_not_hang_validate_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = TempDir::new().unwrap();
+    for tool in ["rustc", "cargo", "protoc", "docker", "git"] {
+        let path = bin.path().join(tool);
+        std::fs::write(&path, "#!/bin/sh\nexec sleep 100000\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", bin.path().display());
+    let out = run(tasker_app()
+        .env("PATH", path)
+        // A bound for the test harness only: without the fix this never ends.
+        .timeout(std::time::Duration::from_secs(600))
+        .args(["validate-environment", "--format", "json"]));
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    let doc = json(&out);
+    let rustc = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "rustc")
+        .unwrap();
+    assert_eq!(rustc["status"], "fail");
+    assert!(
+        rustc["found"]
+            .as_str()
+            .unwrap()
+            .contains("gave no result within"),
+        "{rustc}"
+    );
+}
+
+// ------------------------------------------------------------------ #8
+
+/// One JSON document on stdout on every failure path.
+#[test]
+fn issue11_json_failures_print_one_document() {
+    let parent = TempDir::new().unwrap();
+    let app_dir = app(parent.path(), "shop");
+    // exit 3: a conflict (the user edited a generated file)
+    std::fs::write(app_dir.join("src/main.rs"), "// mine\n").unwrap();
+    let out = run(tasker_app()
+        .args([
+            "build",
+            "shop",
+            "--skip-db",
+            "--yes",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(parent.path()));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["error"]["code"], 3);
+    assert!(
+        doc["error"]["help"]
+            .as_str()
+            .unwrap()
+            .contains("--on-conflict")
+    );
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["action"] == "conflict")
+    );
+
+    // exit 4: the database is unreachable (files written, database not prepared)
+    let url = format!("postgresql://u:pw@127.0.0.1:{}/shop", closed_port());
+    let out = run(tasker_app()
+        .args([
+            "build",
+            "other",
+            "--yes",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+            "-o",
+        ])
+        .arg(parent.path()));
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    let doc = json(&out);
+    assert_eq!(
+        (doc["ok"].clone(), doc["error"]["code"].clone()),
+        (false.into(), 4.into())
+    );
+    assert!(doc["app_dir"].is_string());
+
+    // exit 4 from --check
+    let out = run(tasker_app()
+        .args([
+            "install-database-objects",
+            "--check",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+        ])
+        .arg(&app_dir));
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert_eq!(json(&out)["error"]["code"], 4);
+
+    // exit 2, found by clap and by tasker-app
+    for args in [
+        &["build", "x", "--format", "json", "--on-conflict", "bogus"][..],
+        &["build", "1x", "--format", "json"][..],
+    ] {
+        let out = run(tasker_app().args(args).current_dir(parent.path()));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert_eq!(json(&out)["error"]["code"], 2, "{args:?}");
+    }
+}
