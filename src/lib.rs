@@ -15,6 +15,7 @@ pub mod lockfile;
 pub mod manifest;
 pub mod names;
 pub mod plan;
+pub mod process;
 pub mod render;
 pub mod shell;
 pub mod workflow_check;

@@ -32,6 +32,9 @@ pub const MIGRATIONS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS _sqlx_migrati
     execution_time BIGINT NOT NULL
 );";
 
+/// `cargo fetch` downloads about 600 crates the first time: generous, but bounded.
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Overrides where the engine migrations are read from (tests, offline use).
 pub const MIGRATIONS_DIR_ENV: &str = "TASKER_APP_ENGINE_MIGRATIONS";
 
@@ -181,13 +184,13 @@ pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, S
     }
     let manifest = app_dir.join("Cargo.toml");
     on_fetch(&version);
-    let output =
+    let output = crate::process::run(
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .arg("fetch")
             .arg("--manifest-path")
-            .arg(&manifest)
-            .stdin(std::process::Stdio::null())
-            .output();
+            .arg(&manifest),
+        FETCH_TIMEOUT,
+    );
     if let Some(dir) = find_in_registry(&version) {
         return Ok((dir, version));
     }
@@ -199,7 +202,7 @@ pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, S
             "cargo fetch failed: {}",
             String::from_utf8_lossy(&o.stderr).trim()
         ),
-        Err(e) => format!("cargo could not be run: {e}"),
+        Err(e) => format!("cargo fetch {e}"),
     };
     bail!(
         "cannot find the engine's migrations (tasker-shared {version}) under {}/registry/src: {why}\n\
