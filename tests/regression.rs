@@ -298,3 +298,119 @@ fn issue11_json_failures_print_one_document() {
         assert_eq!(json(&out)["error"]["code"], 2, "{args:?}");
     }
 }
+
+// ------------------------------------------------------------------ #3
+
+/// A tree of a folder: relative path -> bytes.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A quote in --api-base-url cannot inject code into src/defaults.rs.
+#[test]
+fn issue11_an_api_url_with_quotes_cannot_inject_code() {
+    let parent = TempDir::new().unwrap();
+    // A quote alone is percent-encoded by the URL parser and harmless...
+    let out = run(tasker_app()
+        .args([
+            "build",
+            "shop",
+            "--skip-db",
+            "--yes",
+            "--api-base-url",
+            r#"http://x.com/a"b"#,
+            "-o",
+        ])
+        .arg(parent.path()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let defaults = std::fs::read_to_string(parent.path().join("shop/src/defaults.rs")).unwrap();
+    assert!(defaults.contains(r#""http://x.com/a%22b""#), "{defaults}");
+    // ...and code around it is refused (exit 2, nothing written).
+    let hostile = r#"http://x.com/"; pub fn pwned() {} const X: &str = ""#;
+    let out = run(tasker_app()
+        .args([
+            "build",
+            "shop",
+            "--skip-db",
+            "--yes",
+            "--api-base-url",
+            hostile,
+            "-o",
+        ])
+        .arg(parent.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let defaults = std::fs::read_to_string(parent.path().join("shop/src/defaults.rs")).unwrap();
+    let line = defaults
+        .lines()
+        .find(|l| l.starts_with("pub const API_BASE_URL"))
+        .unwrap();
+    assert_eq!(line.matches('"').count(), 2, "{line}");
+    assert!(!defaults.contains("pub fn pwned"), "{defaults}");
+    let readme = std::fs::read_to_string(parent.path().join("shop/README.md")).unwrap();
+    assert!(!readme.contains("pub fn pwned()"), "{readme}");
+
+    for bad in [
+        "http://x\".com",
+        "ftp://x.com",
+        "https://u:pw@x.com",
+        "not a url",
+    ] {
+        let out = run(tasker_app()
+            .args([
+                "build",
+                "other",
+                "--skip-db",
+                "--yes",
+                "--api-base-url",
+                bad,
+                "-o",
+            ])
+            .arg(parent.path()));
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(!parent.path().join("other").exists());
+    }
+}
+
+/// An api_base_url edited into the manifest is checked like the flag, before
+/// anything is written.
+#[test]
+fn issue11_an_edited_manifest_url_is_refused_before_writing() {
+    let parent = TempDir::new().unwrap();
+    let app_dir = app(parent.path(), "shop");
+    let manifest = app_dir.join(".tasker-app/manifest.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let edited = text.replace(
+        "api_base_url = \"http://127.0.0.1:3001\"",
+        r#"api_base_url = 'http://x"; } fn pwned() { "'"#,
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&manifest, &edited).unwrap();
+    std::fs::remove_file(app_dir.join("src/defaults.rs")).unwrap();
+    let before = snapshot(&app_dir);
+    let out = run(tasker_app()
+        .args(["build", "shop", "--skip-db", "--yes", "-o"])
+        .arg(parent.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("manifest.toml"), "{}", out.stderr);
+    assert!(out.stderr.contains("help:"), "{}", out.stderr);
+    assert_eq!(snapshot(&app_dir), before, "something was written");
+}
+
+// ------------------------------------------------------------------ #11
+
+/// Compose project names must be lower case.
+#[test]
+fn issue11_the_compose_project_name_is_lower_case() {
+    let parent = TempDir::new().unwrap();
+    let app_dir = app(parent.path(), "Shop");
+    let compose = std::fs::read_to_string(app_dir.join("docker-compose.yml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&compose).unwrap();
+    assert_eq!(doc["name"].as_str(), Some("shop"), "{compose}");
+}

@@ -10,7 +10,7 @@ use crate::error::{CliError, Exit};
 use crate::manifest::{Answers, Manifest};
 use crate::plan::{self, Action, DiskTree, Plan};
 use crate::shell::Shell;
-use crate::{apply, names};
+use crate::{api_url, apply, manifest, names};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
@@ -132,8 +132,11 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
             .collect(),
     };
     let api_base_url = match (&args.api_base_url, &previous) {
-        (Some(url), _) => check_http_url(url)?,
-        (None, Some(m)) => m.answers.api_base_url.clone(),
+        (Some(url), _) => api_url::from_flag(url)?,
+        // A manifest is a file anyone can edit: its value is checked like the flag's.
+        (None, Some(m)) => {
+            api_url::from_manifest(&m.answers.api_base_url, &app_dir.join(manifest::PATH))?
+        }
         (None, None) => plan::DEFAULT_API_BASE_URL.to_string(),
     };
     let observability =
@@ -157,27 +160,6 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         previous,
         database_url,
     })
-}
-
-fn check_http_url(url: &str) -> Result<String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("http://")
-        .or_else(|| trimmed.strip_prefix("https://"));
-    match rest {
-        Some(host)
-            if !host.is_empty()
-                && !host.starts_with('/')
-                && !host.contains(char::is_whitespace) =>
-        {
-            Ok(trimmed.to_string())
-        }
-        _ => Err(
-            CliError::usage(format!("--api-base-url `{url}` is not an http(s) URL"))
-                .with_help("e.g. --api-base-url https://dummyjson.com or http://127.0.0.1:3001")
-                .into(),
-        ),
-    }
 }
 
 /// Turns each conflict into skip/overwrite/backup, by flag or by asking; aborts
