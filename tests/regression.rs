@@ -414,3 +414,24 @@ fn issue11_the_compose_project_name_is_lower_case() {
     let doc: serde_yaml::Value = serde_yaml::from_str(&compose).unwrap();
     assert_eq!(doc["name"].as_str(), Some("shop"), "{compose}");
 }
+
+// ------------------------------------------------------------------ #5
+
+/// A name the app's own Cargo.lock already uses is refused, with the reason.
+#[test]
+fn issue11_dependency_names_are_refused() {
+    let parent = TempDir::new().unwrap();
+    for name in ["tokio", "serde", "tasker-worker", "Tokio"] {
+        let out = run(tasker_app()
+            .args(["build", name, "--skip-db", "--yes", "-o"])
+            .arg(parent.path()));
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("depends on the crate"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("-app"), "{}", out.stderr);
+    }
+    assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
+}
