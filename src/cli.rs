@@ -104,8 +104,8 @@ pub struct BuildArgs {
     #[arg(short, long = "template", value_name = "NAME", value_delimiter = ',')]
     pub templates: Vec<String>,
 
-    /// Parent folder; the app goes to DIR/APP_NAME
-    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    /// Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path)
+    #[arg(short, long, value_name = "DIR", default_value = ".", value_parser = Utf8Path)]
     pub output_dir: PathBuf,
 
     /// Database to prepare (engine migrations, views, functions) after writing files
@@ -155,8 +155,10 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallDbArgs {
-    /// The app folder (default: the current folder)
-    #[arg(default_value = ".")]
+    /// The app folder: it must exist and be a tasker-app app (it has
+    /// .tasker-app/manifest.toml, or a Cargo.toml and a db/ folder).
+    /// Default: the current folder, under the same rule
+    #[arg(default_value = ".", value_parser = Utf8Path)]
     pub app_dir: PathBuf,
 
     /// Database to install into
@@ -181,6 +183,35 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Paths tasker-app writes to must be UTF-8: they appear in the app's files,
+/// in messages and in JSON, and a lossy copy would name another folder. Refused
+/// at parse time (exit 2) with the reason and the way out.
+#[derive(Clone)]
+struct Utf8Path;
+
+impl clap::builder::TypedValueParser for Utf8Path {
+    type Value = PathBuf;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<PathBuf, clap::Error> {
+        match value.to_str() {
+            Some(text) => Ok(PathBuf::from(text)),
+            None => {
+                let name = arg.map_or_else(|| "PATH".to_string(), |a| a.to_string());
+                let message = format!(
+                    "the path `{}` given to {name} is not valid UTF-8; tasker-app writes paths into the app's files and JSON, so it only works in folders with UTF-8 names: rename the folder or choose another\n",
+                    value.to_string_lossy()
+                );
+                Err(clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, message).with_cmd(cmd))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

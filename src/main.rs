@@ -20,14 +20,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             if asks_for_json(&args) {
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or("invalid command line");
                 let err = anyhow::Error::new(
-                    CliError::usage(
-                        e.kind()
-                            .as_str()
-                            .unwrap_or("invalid command line")
-                            .to_string(),
-                    )
-                    .with_help("run with --help to see the accepted flags and values"),
+                    CliError::usage(first.trim_start_matches("error: ").to_string())
+                        .with_help("run with --help to see the accepted flags and values"),
                 );
                 Shell::from_env().data(json_error(&err, serde_json::json!({})).to_string());
             }

@@ -435,3 +435,43 @@ fn issue11_dependency_names_are_refused() {
     }
     assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
 }
+
+// ------------------------------------------------------------------ #4
+
+/// A path that is not UTF-8: exit 2 with the reason (never a panic), one JSON
+/// document, nothing written.
+#[cfg(unix)]
+#[test]
+fn issue11_non_utf8_paths_are_refused_up_front() {
+    use std::os::unix::ffi::OsStrExt;
+    let parent = TempDir::new().unwrap();
+    let odd = parent.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir(&odd).unwrap();
+    for format in ["text", "json"] {
+        let out = run(tasker_app()
+            .args([
+                "build",
+                "shop",
+                "--skip-db",
+                "--yes",
+                "--format",
+                format,
+                "-o",
+            ])
+            .arg(&odd));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("not valid UTF-8"), "{}", out.stderr);
+        assert_eq!(
+            std::fs::read_dir(&odd).unwrap().count(),
+            0,
+            "something was written"
+        );
+        let out = run(tasker_app()
+            .args(["install-database-objects", "--format", format, "--dry-run"])
+            .arg(&odd));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        if format == "json" {
+            assert_eq!(json(&out)["error"]["code"], 2);
+        }
+    }
+}
