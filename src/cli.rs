@@ -104,7 +104,9 @@ pub struct BuildArgs {
     #[arg(short, long = "template", value_name = "NAME", value_delimiter = ',')]
     pub templates: Vec<String>,
 
-    /// Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path)
+    /// Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME
+    /// must be new, empty, or an app tasker-app generated (it has
+    /// .tasker-app/manifest.toml); any other folder is refused (exit 3)
     #[arg(short, long, value_name = "DIR", default_value = ".", value_parser = Utf8Path)]
     pub output_dir: PathBuf,
 

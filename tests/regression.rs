@@ -475,3 +475,82 @@ fn issue11_non_utf8_paths_are_refused_up_front() {
         }
     }
 }
+
+// ------------------------------------------------------------------ #7
+
+/// build never writes into a folder that is not empty and not an app, also
+/// through a symlink.
+#[cfg(unix)]
+#[test]
+fn issue11_build_refuses_a_foreign_folder() {
+    let parent = TempDir::new().unwrap();
+    let foreign = parent.path().join("shop");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine\n").unwrap();
+    let elsewhere = TempDir::new().unwrap();
+    std::fs::write(elsewhere.path().join("thesis.tex"), "mine\n").unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), parent.path().join("linked")).unwrap();
+    let before = (snapshot(parent.path()), snapshot(elsewhere.path()));
+    for name in ["shop", "linked"] {
+        for extra in [&[][..], &["--on-conflict", "overwrite"][..]] {
+            let out = run(tasker_app()
+                .args(["build", name, "--skip-db", "--yes", "-o"])
+                .arg(parent.path())
+                .args(extra));
+            assert_eq!(out.code, 3, "{name}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("not a tasker-app app"),
+                "{}",
+                out.stderr
+            );
+            assert!(
+                out.stderr.contains("help: choose another APP_NAME"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+    assert_eq!(
+        (snapshot(parent.path()), snapshot(elsewhere.path())),
+        before
+    );
+    // An empty folder is fine.
+    std::fs::create_dir(parent.path().join("empty")).unwrap();
+    app(parent.path(), "empty");
+}
+
+/// install-database-objects writes only into an existing app folder.
+#[test]
+fn issue11_install_database_objects_refuses_folders_that_are_not_apps() {
+    let parent = TempDir::new().unwrap();
+    let missing = parent.path().join("nope");
+    let url = "postgresql://u:pw@127.0.0.1:1/x";
+    for args in [&["--dry-run"][..], &["--database-url", url][..]] {
+        let out = run(tasker_app()
+            .arg("install-database-objects")
+            .arg(&missing)
+            .args(args));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+        assert!(!missing.exists(), "the folder was created");
+        // No path: the current folder, which is not an app.
+        std::fs::write(parent.path().join("notes.txt"), "mine\n").unwrap();
+        let out = run(tasker_app()
+            .arg("install-database-objects")
+            .args(args)
+            .current_dir(parent.path()));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("is not a tasker-app app"),
+            "{}",
+            out.stderr
+        );
+        assert!(!parent.path().join("db").exists(), "./db was written");
+    }
+    // A generated app is accepted.
+    let app_dir = app(parent.path(), "shop");
+    let out = run(tasker_app()
+        .args(["install-database-objects", "--dry-run"])
+        .current_dir(&app_dir));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

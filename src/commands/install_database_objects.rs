@@ -27,6 +27,7 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
     if args.check {
         return check(url, args.format, shell);
     }
+    refuse_unless_app(&args.app_dir)?;
     let embedded = sources::embedded_files()?;
     let copies = plan_copies(&args.app_dir, &embedded)?;
     if args.dry_run {
@@ -58,6 +59,34 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
         shell.data(serde_json::to_string_pretty(
             &json!({ "ok": true, "files": copies, "database": report }),
         )?);
+    }
+    Ok(())
+}
+
+/// `install-database-objects` writes `APP_DIR/db/` only into a folder that
+/// exists and is an app ([`manifest::is_app_dir`]): never a new folder, never
+/// `./db` in whatever folder the user stands in.
+fn refuse_unless_app(dir: &Path) -> Result<()> {
+    let how = "run it in the app's folder, or pass it: `tasker-app install-database-objects path/to/app` (an app has .tasker-app/manifest.toml, or a Cargo.toml and a db/ folder); `tasker-app build` creates one";
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        return Err(
+            CliError::usage(format!("the app folder {} {what}", dir.display()))
+                .with_help(how)
+                .into(),
+        );
+    }
+    if !manifest::is_app_dir(dir) {
+        return Err(CliError::usage(format!(
+            "{} is not a tasker-app app (no .tasker-app/manifest.toml, and not a Cargo.toml with a db/ folder); nothing was written",
+            dir.display()
+        ))
+        .with_help(how)
+        .into());
     }
     Ok(())
 }
