@@ -554,3 +554,45 @@ fn issue11_install_database_objects_refuses_folders_that_are_not_apps() {
         .current_dir(&app_dir));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+// ------------------------------------------------------------------ #9
+
+/// Staging folders of runs that were killed are removed by the next build;
+/// folders that are not ours, or belong to a live run, stay.
+#[test]
+fn issue11_stale_staging_folders_are_cleaned_safely() {
+    use tasker_app::apply::staging::{MARKER, PREFIX};
+    let parent = TempDir::new().unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale = parent.path().join(format!("{PREFIX}{dead}-x1"));
+    std::fs::create_dir_all(stale.join("app/src")).unwrap();
+    std::fs::write(stale.join(MARKER), format!("{dead}\n")).unwrap();
+    std::fs::write(stale.join("app/src/main.rs"), "half").unwrap();
+    let live = parent
+        .path()
+        .join(format!("{PREFIX}{}-x2", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
+    std::fs::write(live.join(MARKER), format!("{}\n", std::process::id())).unwrap();
+    let foreign = parent.path().join(format!("{PREFIX}notes"));
+    std::fs::create_dir(&foreign).unwrap();
+
+    let out = run(tasker_app()
+        .args(["build", "shop", "--skip-db", "--yes", "-o"])
+        .arg(parent.path()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!stale.exists(), "the stale staging folder is still there");
+    assert!(
+        out.stderr.contains("left by an interrupted run"),
+        "{}",
+        out.stderr
+    );
+    assert!(live.is_dir() && foreign.is_dir());
+    let left: Vec<_> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(PREFIX))
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}

@@ -3,3 +3,4 @@ Carrying out a plan. Planning decided everything; applying only writes.
 */
 
 pub mod fs;
+pub mod staging;
