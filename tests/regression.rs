@@ -596,3 +596,45 @@ fn issue11_stale_staging_folders_are_cleaned_safely() {
         .collect();
     assert_eq!(left.len(), 2, "{left:?}");
 }
+
+// ------------------------------------------------------------------ #10
+
+/// Two runs creating the same new database at once both succeed: the loser
+/// waits, finds the database and everything applied.
+#[test]
+fn issue11_two_runs_creating_one_database_both_succeed() {
+    let db = TestDb::unborn("race");
+    let apps = [db_support::app_dir(), db_support::app_dir()];
+    let children: Vec<std::process::Child> = apps
+        .iter()
+        .map(|a| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("tasker-app"))
+                .env_remove("DATABASE_URL")
+                .env("NO_COLOR", "1")
+                .args(["install-database-objects", "--database-url", &db.url])
+                .arg(a.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<std::process::Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for out in &outs {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let created = outs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("create  database"))
+        .count();
+    assert_eq!(created, 1, "exactly one run creates the database");
+    assert!(db.scalar_i64("SELECT count(*) FROM _sqlx_migrations") >= 8);
+}

@@ -69,21 +69,50 @@ pub fn connect_or_create(url: &str) -> Result<(Client, bool)> {
             let name = config.get_dbname().unwrap_or("postgres").to_string();
             let maintenance = maintenance_url(url, &name)?;
             let mut admin = connect(&maintenance)?;
-            admin
-                .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-                .map_err(|err| {
-                    anyhow::Error::from(
-                        CliError::new(
-                            Exit::EnvironmentNotReady,
-                            format!("database `{name}` does not exist at {} and could not be created: {}", describe(url), db_error_text(&err, url)),
-                        )
-                        .with_help(format!("create it yourself (`createdb {name}`), or grant CREATEDB to the role")),
+            let created = create_database(&mut admin, &name).map_err(|err| {
+                anyhow::Error::from(
+                    CliError::new(
+                        Exit::EnvironmentNotReady,
+                        format!(
+                            "database `{name}` does not exist at {} and could not be created: {}",
+                            describe(url),
+                            db_error_text(&err, url)
+                        ),
                     )
-                })?;
-            Ok((connect(url)?, true))
+                    .with_help(format!(
+                        "create it yourself (`createdb {name}`), or grant CREATEDB to the role"
+                    )),
+                )
+            })?;
+            Ok((connect(url)?, created))
         }
         Err(e) => Err(e),
     }
+}
+
+/// Creates database `name` unless it exists, race-safe: concurrent runs take
+/// turns on a session advisory lock (two CREATE DATABASE from one template at
+/// once can fail), and one that finds the database made meanwhile (or gets
+/// 42P04 duplicate_database) is content. Returns whether this run created it.
+fn create_database(admin: &mut Client, name: &str) -> Result<bool, postgres::Error> {
+    // A fixed key per database name, distinct from sqlx's migration lock.
+    let key = super::engine::lock_id(&format!("tasker-app create {name}"));
+    admin.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+    let result = (|| {
+        let exists = admin
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])?
+            .is_some();
+        if exists {
+            return Ok(false);
+        }
+        match admin.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))) {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => Ok(false),
+            Err(e) => Err(e),
+        }
+    })();
+    let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&key]);
+    result
 }
 
 /// The server answered that the database does not exist (SQLSTATE 3D000).
