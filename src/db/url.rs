@@ -238,7 +238,13 @@ pub fn secrets_of(url: &str) -> Vec<String> {
         out.push(percent_decode(&raw));
         out.push(raw);
     }
-    out.retain(|s| !s.is_empty());
+    // A password equal to the user name is shown with every "as USER"; hiding
+    // it would hide the user, not the password.
+    let user = url
+        .parse::<postgres::Config>()
+        .ok()
+        .and_then(|c| c.get_user().map(str::to_string));
+    out.retain(|s| !s.is_empty() && Some(s) != user.as_ref());
     out.sort_by_key(|s| std::cmp::Reverse(s.len()));
     out.dedup();
     out
@@ -254,13 +260,28 @@ pub fn scrub(message: &str, url: &str) -> String {
     out
 }
 
-/// Replaces `secret` in `text`; secrets shorter than 3 characters are left to
-/// the structural redaction (replacing every `a` would garble the message).
+/// Replaces each whole-word occurrence of `secret` in `text` (not inside a
+/// longer word: a password `postgres` leaves `postgresql://` alone). Secrets
+/// shorter than 3 characters are left to the structural redaction (replacing
+/// every `a` would garble the message).
 pub fn hide_secret(text: &str, secret: &str) -> String {
     if secret.chars().count() < 3 {
         return text.to_string();
     }
-    text.replace(secret, MASK)
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(secret) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + secret.len()..].chars().next();
+        let inside_word = (word(before) && word(secret.chars().next()))
+            || (word(after) && word(secret.chars().next_back()));
+        out.push_str(&rest[..i]);
+        out.push_str(if inside_word { secret } else { MASK });
+        rest = &rest[i + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The user part's password of a URL as written: from the first `:` after the

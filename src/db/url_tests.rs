@@ -105,6 +105,20 @@ fn scrub_removes_the_decoded_password_too() {
 }
 
 #[test]
+fn the_safety_net_hides_whole_words_only() {
+    assert_eq!(hide_secret("pw=hunter2; x", "hunter2"), "pw=****; x");
+    assert_eq!(
+        hide_secret("see postgresql://", "postgres"),
+        "see postgresql://"
+    );
+    assert_eq!(hide_secret("a:postgres@h", "postgres"), "a:****@h");
+    // postgres:postgres: the user stays readable.
+    let url = "postgresql://postgres:postgres@h/db";
+    assert!(secrets_of(url).is_empty());
+    assert_eq!(describe(url), "h:5432/db as postgres");
+}
+
+#[test]
 fn describe_names_host_port_db_and_user() {
     assert_eq!(
         describe("postgresql://app:pw@db:6543/shop"),
