@@ -658,9 +658,13 @@ fn issue11_no_migrate_lines_for_a_rolled_back_apply() {
     let out = run(tasker_app()
         .arg("install-database-objects")
         .arg(app.path())
-        .args(["--database-url", &db.url]));
+        .args(["--database-url", &db.url, "--format", "json"]));
     assert_ne!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("nothing was applied"), "{}", out.stderr);
+    // #8: one JSON document, with the files it concerned.
+    let doc = json(&out);
+    assert_eq!(doc["ok"], false);
+    assert!(doc["files"].is_array(), "{doc}");
     for verb in ["migrate", "create", "update"] {
         assert!(
             !out.stderr.lines().any(|l| l.trim_start().starts_with(verb)),

@@ -53,12 +53,20 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
     // The checks build runs too: reachable, version, pgmq, uuidv7, privileges.
     // Before writing anything.
     crate::environment::preflight_for_build(url, shell)?;
-    write_copies(&args.app_dir, &copies, shell)?;
-    let report = db::apply_app_dir(url, &args.app_dir, shell)?;
-    if args.format == Format::Json {
-        shell.data(serde_json::to_string_pretty(
+    let applied = write_copies(&args.app_dir, &copies, shell)
+        .and_then(|()| db::apply_app_dir(url, &args.app_dir, shell));
+    match (applied, args.format) {
+        (Ok(report), Format::Json) => shell.data(serde_json::to_string_pretty(
             &json!({ "ok": true, "files": copies, "database": report }),
-        )?);
+        )?),
+        (Ok(_), Format::Text) => {}
+        // One JSON document, always: the error with the files it concerned.
+        (Err(e), Format::Json) => {
+            let doc = crate::error::json_error(&e, json!({ "files": copies }));
+            shell.data(serde_json::to_string_pretty(&doc)?);
+            return Err(e);
+        }
+        (Err(e), Format::Text) => return Err(e),
     }
     Ok(())
 }
