@@ -174,7 +174,7 @@ t_tampered_refused() {
 # PATH with everything install.sh needs except sha256sum, shasum and openssl.
 t_no_hash_tool() {
     mkdir -p "$t_dir/bin"
-    for _nh_tool in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat tar gzip curl; do
+    for _nh_tool in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat awk wc readlink tar gzip curl; do
         ln -s "$(command -v "$_nh_tool")" "$t_dir/bin/$_nh_tool"
     done
     T_PATH=$t_dir/bin
