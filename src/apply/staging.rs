@@ -6,7 +6,8 @@ file system), is named `.tasker-app-staging-<pid>-<random>`, and holds a
 marker file with the pid of the run that made it. A run that is killed
 cannot remove its own; the next run removes every staging folder whose
 marker names a process that no longer exists. Folders without the marker
-(not ours) and those of live processes (a concurrent run) are left alone.
+(not ours), those of live processes (a concurrent run) and those made on
+another machine (the marker also names the host) are left alone.
 */
 
 use anyhow::Result;
@@ -22,7 +23,7 @@ pub fn create(parent: &Path) -> std::io::Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
         .prefix(&format!("{PREFIX}{pid}-"))
         .tempdir_in(parent)?;
-    std::fs::write(dir.path().join(MARKER), format!("{pid}\n"))?;
+    std::fs::write(dir.path().join(MARKER), format!("{pid} {}\n", host()))?;
     Ok(dir)
 }
 
@@ -41,14 +42,34 @@ pub fn clean_stale(parent: &Path) -> Result<Vec<String>> {
         let Ok(owner) = std::fs::read_to_string(entry.path().join(MARKER)) else {
             continue; // not ours, or still being set up
         };
-        let Ok(pid) = owner.trim().parse::<u32>() else {
+        let mut words = owner.split_whitespace();
+        let Some(Ok(pid)) = words.next().map(str::parse::<u32>) else {
             continue;
         };
+        // A folder shared between machines: only this machine's pids can be checked.
+        if words.next().is_some_and(|h| h != host()) {
+            continue;
+        }
         if !is_alive(pid) && std::fs::remove_dir_all(entry.path()).is_ok() {
             removed.push(name);
         }
     }
     Ok(removed)
+}
+
+/// This machine's name (empty when unknown), recorded next to the pid.
+fn host() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: gethostname(2) writes at most buf.len() bytes into buf.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc == 0 {
+            let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+            return String::from_utf8_lossy(&buf[..end]).replace(char::is_whitespace, "_");
+        }
+    }
+    String::new()
 }
 
 /// Does process `pid` exist? When unsure, yes (a folder is then kept).
@@ -91,11 +112,15 @@ mod tests {
         make(&format!("{PREFIX}{dead}-a"), Some(dead));
         make(&format!("{PREFIX}1-b"), Some(std::process::id()));
         make(&format!("{PREFIX}mine"), None);
+        let other_host = parent.path().join(format!("{PREFIX}{dead}-c"));
+        std::fs::create_dir(&other_host).unwrap();
+        std::fs::write(other_host.join(MARKER), format!("{dead} some-other-host\n")).unwrap();
         let live = create(parent.path()).unwrap();
         let removed = clean_stale(parent.path()).unwrap();
         assert_eq!(removed, vec![format!("{PREFIX}{dead}-a")]);
         assert!(parent.path().join(format!("{PREFIX}1-b")).is_dir());
         assert!(parent.path().join(format!("{PREFIX}mine")).is_dir());
+        assert!(other_host.is_dir());
         assert!(live.path().is_dir());
     }
 }
