@@ -31,15 +31,27 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// Which processes a timeout stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// The program runs in its own process group, and a timeout stops the
+    /// whole group (a script's `sleep` too). Ctrl-C in the terminal does not
+    /// reach it, so this is for short probes (`--version`).
+    Own,
+    /// The program stays in tasker-app's group, so Ctrl-C stops it with
+    /// tasker-app; a timeout stops the program itself (for `cargo fetch`).
+    Shared,
+}
+
 /// Runs `cmd` (stdin closed, stdout and stderr captured) for at most `limit`.
-/// On unix the program runs in its own process group, so stopping it also
-/// stops what it started (a script's `sleep`, cargo's children).
-pub fn run(cmd: &mut Command, limit: Duration) -> Result<Output, RunError> {
+pub fn run(cmd: &mut Command, limit: Duration, group: Group) -> Result<Output, RunError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(cmd, 0);
+    if group == Group::Own {
+        std::os::unix::process::CommandExt::process_group(cmd, 0);
+    }
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
     let stdout = child.stdout.take().map(reader);
     let stderr = child.stderr.take().map(reader);
@@ -51,7 +63,7 @@ pub fn run(cmd: &mut Command, limit: Duration) -> Result<Output, RunError> {
                 std::thread::sleep(Duration::from_millis(20));
             }
             Ok(None) | Err(_) => {
-                stop(&mut child);
+                stop(&mut child, group);
                 // The readers are left to finish on their own: a grandchild
                 // that escaped the group could hold the pipes open.
                 return Err(RunError::TimedOut(limit));
@@ -76,10 +88,10 @@ fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u
     })
 }
 
-/// Stops the program and its process group, and reaps it.
-fn stop(child: &mut std::process::Child) {
+/// Stops the program (and its process group when it has its own), and reaps it.
+fn stop(child: &mut std::process::Child, group: Group) {
     #[cfg(unix)]
-    if let Ok(pid) = i32::try_from(child.id()) {
+    if let (Group::Own, Ok(pid)) = (group, i32::try_from(child.id())) {
         // SAFETY: kill(2) with a negative pid signals the process group the
         // child leads (it was started with process_group(0)); no memory is touched.
         unsafe {
@@ -99,7 +111,7 @@ mod tests {
     fn a_program_that_never_ends_is_stopped_with_its_children() {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "sleep 1000 & sleep 1000; echo never"]);
-        match run(&mut cmd, Duration::from_millis(300)) {
+        match run(&mut cmd, Duration::from_millis(300), Group::Own) {
             Err(RunError::TimedOut(_)) => {}
             other => panic!("expected a timeout, got {other:?}"),
         }
@@ -110,6 +122,7 @@ mod tests {
         let out = run(
             Command::new("sh").args(["-c", "echo hi; echo err >&2"]),
             Duration::from_secs(30),
+            Group::Shared,
         )
         .unwrap();
         assert!(out.status.success());

@@ -190,6 +190,7 @@ pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, S
             .arg("--manifest-path")
             .arg(&manifest),
         FETCH_TIMEOUT,
+        crate::process::Group::Shared,
     );
     if let Some(dir) = find_in_registry(&version) {
         return Ok((dir, version));

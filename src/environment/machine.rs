@@ -21,7 +21,11 @@ fn run(cmd: &str, args: &[&str]) -> Found {
         return Found::Missing;
     };
     let shown = path.display();
-    match process::run(Command::new(&path).args(args), TOOL_TIMEOUT) {
+    match process::run(
+        Command::new(&path).args(args),
+        TOOL_TIMEOUT,
+        process::Group::Own,
+    ) {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
             let first = text.lines().next().unwrap_or("").trim();
