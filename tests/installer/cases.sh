@@ -387,6 +387,18 @@ t_uninstall_keeps_trailing_newlines() {
     snapshot_same "uninstall did not give back .bashrc byte for byte" "$t_log/before"
     check ".bashrc keeps its mode" [ -n "$(find "$t_home/.bashrc" -perm 640)" ]
     no_rc_temp_files
+
+    # A file without a final newline gets one before our line; lines the user
+    # adds after ours (blank ones at the end included) must all survive.
+    printf 'setopt autocd' >"$t_home/.zshrc"
+    inst --version "$version" -y
+    expect_rc 0 "install with a .zshrc lacking its final newline"
+    printf '\nalias ll=ls\n\n' >>"$t_home/.zshrc"
+    inst --uninstall -y
+    expect_rc 0 "uninstall after the user added lines"
+    printf 'setopt autocd\n\nalias ll=ls\n\n' >"$t_log/zshrc.expected"
+    check ".zshrc keeps every line and newline the user added" cmp -s "$t_log/zshrc.expected" "$t_home/.zshrc"
+    no_rc_temp_files
 }
 
 # Issue 11: when a step of the edit fails (here: the rename, the copy, or a
