@@ -127,7 +127,20 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
             .into());
     }
     let templates: Vec<String> = match (&previous, requested.is_empty()) {
-        (Some(m), true) => m.templates.clone(),
+        // The manifest's templates are checked like the flag's, naming the file.
+        (Some(m), true) => catalog
+            .resolve(&m.templates)
+            .map_err(|mut e| {
+                e.message = format!(
+                    "{} (templates in {})",
+                    e.message,
+                    app_dir.join(manifest::PATH).display()
+                );
+                e
+            })?
+            .iter()
+            .map(|w| w.name.clone())
+            .collect(),
         _ => catalog
             .resolve(&requested)?
             .iter()

@@ -95,6 +95,22 @@ fn issue11_an_edited_manifest_url_is_refused_before_writing() {
     assert!(out.stderr.contains("manifest.toml"), "{}", out.stderr);
     assert!(out.stderr.contains("help:"), "{}", out.stderr);
     assert_eq!(snapshot(&app_dir), before, "something was written");
+
+    // The recorded templates too.
+    std::fs::write(&manifest, text.replace("\"ecommerce\"", "\"bogus\"")).unwrap();
+    let out = run(tasker_app()
+        .args(["build", "shop", "--skip-db", "--yes", "-o"])
+        .arg(parent.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("bogus") && out.stderr.contains("manifest.toml"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !app_dir.join("src/defaults.rs").exists(),
+        "something was written"
+    );
 }
 
 // ------------------------------------------------------------------ #11
