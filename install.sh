@@ -209,6 +209,9 @@ cleanup() {
     if [ -n "${tmp_bin:-}" ] && [ -f "$tmp_bin" ]; then
         rm -f "$tmp_bin"
     fi
+    if [ -n "${rc_tmp:-}" ] && [ -f "$rc_tmp" ]; then
+        rm -f -- "$rc_tmp"
+    fi
     # Only the folder mktemp made for us is ever removed recursively.
     if [ -n "${tmpdir:-}" ] && [ -d "$tmpdir" ]; then
         rm -rf "$tmpdir"
@@ -222,6 +225,11 @@ make_tmpdir() {
     if [ -z "$tmpdir" ] || [ ! -d "$tmpdir" ]; then
         err "mktemp did not create a folder"
     fi
+    set_traps
+}
+
+# On any exit, remove what this run made in temp places (never anything else).
+set_traps() {
     trap cleanup EXIT
     trap 'cleanup; exit 130' INT
     trap 'cleanup; exit 143' TERM HUP
@@ -769,16 +777,12 @@ EOF
         fi
         [ "$_mp_wanted" = yes ] || continue
         if [ -f "$_mp_file" ]; then
-            _mp_how=appended
-            if [ -s "$_mp_file" ] && [ "$(tail -c 1 -- "$_mp_file")" != "" ]; then
-                _mp_how=appended-nl
-                printf '\n' >>"$_mp_file" || err "could not write to $_mp_file"
-            fi
+            rc_append "$_mp_file" "$_mp_line" no
         else
-            _mp_how=created
             ensure_dir "$(dirname -- "$_mp_file")"
+            rc_append "$_mp_file" "$_mp_line" yes
         fi
-        printf '%s\n' "$_mp_line" >>"$_mp_file" || err "could not write to $_mp_file"
+        _mp_how=$rc_how
         new_rcs=$(list_add "$new_rcs" "$_mp_kind:$_mp_how:$_mp_file")
         write_receipt
         say "added $bindir to PATH in $_mp_file"
@@ -788,8 +792,9 @@ EOF
     write_receipt
 }
 
-# Remove exactly our line from FILE, keeping the file itself (and any symlink)
-# in place; delete the file only if we created it and it is now empty.
+# Remove exactly our line from FILE (see rc_remove), keeping the file itself
+# (and any symlink) in place; delete the file only if we created it and it is
+# now empty.
 remove_rc_line() { # KIND HOW FILE
     [ -f "$3" ] || return 0
     _rr_line=$(rc_line "$1")
@@ -797,17 +802,144 @@ remove_rc_line() { # KIND HOW FILE
         warn "$3 no longer has the line this installer added; leaving it as it is"
         return 0
     fi
-    _rr_tmp=$tmpdir/rc.tmp
-    grep -vxF -- "$_rr_line" "$3" >"$_rr_tmp"
-    if [ "$2" = appended-nl ]; then
-        # Restore the missing final newline the file had before.
-        printf '%s' "$(cat "$_rr_tmp")" >"$_rr_tmp.2" && mv -f "$_rr_tmp.2" "$_rr_tmp"
-    fi
-    cat "$_rr_tmp" >"$3" || err "could not rewrite $3"
+    rc_remove "$3" "$_rr_line" "$2"
     if [ "$2" = created ] && [ ! -s "$3" ]; then
         rm -f -- "$3"
     fi
     say "removed the PATH line from $3"
+}
+
+# ---------------------------------------------------------------- startup-file edits
+#
+# Every edit of a shell startup file (install and uninstall) goes the same way:
+# copy the file to a temp file in the SAME folder (cp -p keeps its mode), write
+# the new contents into that copy, verify it (line count and byte size are
+# exactly what the edit should give), then rename it over the original. If any
+# step fails, the temp file is removed, the original is untouched, and the
+# installer stops with exit 1. A symlinked startup file (dotfiles managers) is
+# edited where it points, so the symlink stays.
+
+# The file a path finally points to (the path itself when it is no symlink).
+real_path() { # PATH
+    _rp_p=$1
+    _rp_n=0
+    while [ -L "$_rp_p" ]; do
+        _rp_n=$((_rp_n + 1))
+        [ "$_rp_n" -le 40 ] || return 1
+        _rp_t=$(readlink -- "$_rp_p") || return 1
+        case $_rp_t in
+            /*) _rp_p=$_rp_t ;;
+            *) _rp_p=$(dirname -- "$_rp_p")/$_rp_t ;;
+        esac
+    done
+    printf '%s' "$_rp_p"
+}
+
+# Bytes and lines (a last line without a newline counts) of FILE.
+byte_count() { wc -c <"$1" | tr -d ' '; }
+line_count() { grep -c '' "$1" 2>/dev/null || true; }
+
+# Does FILE end without a newline (and is not empty)?
+lacks_final_newline() { # FILE
+    [ -s "$1" ] && [ "$(tail -c 1 -- "$1")" != "" ]
+}
+
+# Start an edit of FILE: sets $rc_real (the file to replace) and $rc_tmp (its
+# copy in the same folder). NEW=yes when FILE does not exist yet.
+rc_begin() { # FILE NEW
+    rc_real=$(real_path "$1") || err "cannot follow the symlink $1; it was not changed"
+    _rb_dir=$(dirname -- "$rc_real")
+    rc_tmp=$_rb_dir/.${rc_real##*/}.tasker-app.$$.tmp
+    if [ "$2" = yes ]; then
+        (: >"$rc_tmp") 2>/dev/null || rc_fail "$1" "cannot create a temp file in $_rb_dir"
+    else
+        cp -p -- "$rc_real" "$rc_tmp" 2>/dev/null ||
+            rc_fail "$1" "cannot copy it to a temp file in $_rb_dir (is that folder writable and the disk not full?)"
+    fi
+}
+
+rc_fail() { # FILE WHY
+    [ -n "${rc_tmp:-}" ] && rm -f -- "$rc_tmp"
+    rc_tmp=
+    err "could not edit $1: $2; it was left unchanged"
+}
+
+# Verify the temp file against the expected byte and line counts, then rename it
+# over the original.
+rc_commit() { # FILE BYTES LINES
+    _rc_b=$(byte_count "$rc_tmp") || rc_fail "$1" "cannot measure the new version"
+    _rc_l=$(line_count "$rc_tmp")
+    if [ "$_rc_b" != "$2" ] || [ "$_rc_l" != "$3" ]; then
+        rc_fail "$1" "the new version has $_rc_b bytes and $_rc_l lines, expected $2 and $3 (disk full?)"
+    fi
+    mv -f -- "$rc_tmp" "$rc_real" 2>/dev/null || rc_fail "$1" "cannot rename the new version into place"
+    rc_tmp=
+}
+
+# Append LINE to FILE (creating FILE when NEW=yes); ensures the user's last line
+# keeps ending with a newline. Prints appended, appended-nl or created.
+rc_append() { # FILE LINE NEW
+    rc_begin "$1" "$3"
+    _ra_b=0
+    _ra_l=0
+    _ra_nl=
+    if [ "$3" = no ]; then
+        _ra_b=$(byte_count "$rc_real")
+        _ra_l=$(line_count "$rc_real")
+        lacks_final_newline "$rc_real" && _ra_nl='
+'
+    fi
+    {
+        printf '%s' "$_ra_nl"
+        printf '%s\n' "$2"
+    } >>"$rc_tmp" 2>/dev/null || rc_fail "$1" "cannot write the new version (disk full?)"
+    _ra_add=$(printf '%s%s\n' "$_ra_nl" "$2" | wc -c | tr -d ' ')
+    rc_commit "$1" $((_ra_b + _ra_add)) $((_ra_l + 1))
+    if [ "$3" = yes ]; then
+        rc_how=created
+    elif [ -n "$_ra_nl" ]; then
+        rc_how=appended-nl
+    else
+        rc_how=appended
+    fi
+}
+
+# Remove every line that is exactly LINE from FILE. HOW=appended-nl: the install
+# added a newline to end the user's last line; it is taken away again only when
+# our line is still the file's last line. Every other byte stays as it was.
+rc_remove() { # FILE LINE HOW
+    rc_begin "$1" no
+    _rm_k=$(grep -cxF -- "$2" "$rc_real")
+    _rm_b=$(byte_count "$rc_real")
+    _rm_l=$(line_count "$rc_real")
+    _rm_last=$(tail -n 1 -- "$rc_real")
+    _rm_final_nl=yes
+    lacks_final_newline "$rc_real" && _rm_final_nl=no
+    _rm_drop=0
+    if [ "$_rm_last" = "$2" ]; then
+        # Our line ends the file: what ends the file afterwards is the user's
+        # line, with its newline unless the install had to add that newline.
+        [ "$3" = appended-nl ] && _rm_final_nl=no && _rm_drop=1
+        [ "$_rm_final_nl" = yes ] || [ "$3" = appended-nl ] || _rm_final_nl=yes
+    fi
+    TA_LINE=$2 TA_FINAL_NL=$_rm_final_nl awk '
+        BEGIN { line = ENVIRON["TA_LINE"]; final_nl = ENVIRON["TA_FINAL_NL"] }
+        $0 == line { next }
+        { kept[++n] = $0 }
+        END {
+            for (i = 1; i <= n; i++) {
+                printf "%s", kept[i]
+                if (i < n || final_nl == "yes") printf "\n"
+            }
+        }' "$rc_real" >"$rc_tmp" 2>/dev/null || rc_fail "$1" "cannot write the new version (disk full?)"
+    _rm_len=$(printf '%s\n' "$2" | wc -c | tr -d ' ')
+    # Each of our lines took its text and a newline; the last one may lack its
+    # newline (edited by hand), which the final-newline rules above account for.
+    _rm_expect=$((_rm_b - _rm_k * _rm_len - _rm_drop))
+    if [ "$_rm_last" = "$2" ] && lacks_final_newline "$rc_real"; then
+        _rm_expect=$((_rm_expect + 1))
+    fi
+    rc_commit "$1" "$_rm_expect" $((_rm_l - _rm_k))
 }
 
 # ---------------------------------------------------------------- the plan
@@ -895,7 +1027,9 @@ help: if you installed with cargo, use 'cargo uninstall $APP'"
         ask "Proceed?" y || err "cancelled; nothing was changed"
     fi
 
-    make_tmpdir
+    # Startup files are edited through temp files beside them, not in TMPDIR
+    # (a full TMPDIR must never cost the user a file).
+    set_traps
     if [ -n "$old_rcs" ]; then
         while IFS= read -r _du_entry; do
             _du_kind=${_du_entry%%:*}
@@ -932,7 +1066,7 @@ main() {
     parse_args "$@"
     set_locations
 
-    for _m_cmd in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat; do
+    for _m_cmd in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat awk wc readlink; do
         need_cmd "$_m_cmd"
     done
 

@@ -36,8 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
         'tasker-app;build' {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three')
             [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Parent folder; the app goes to DIR/APP_NAME')
-            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Parent folder; the app goes to DIR/APP_NAME')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)')
+            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database to prepare (engine migrations, views, functions) after writing files')
             [CompletionResult]::new('--api-base-url', '--api-base-url', [CompletionResultType]::ParameterName, 'Where the workflows'' external API lives (default: the app''s built-in fake-api)')
             [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]')

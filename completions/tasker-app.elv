@@ -32,8 +32,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         &'tasker-app;build'= {
             cand -t 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three'
             cand --template 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three'
-            cand -o 'Parent folder; the app goes to DIR/APP_NAME'
-            cand --output-dir 'Parent folder; the app goes to DIR/APP_NAME'
+            cand -o 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)'
+            cand --output-dir 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)'
             cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files'
             cand --api-base-url 'Where the workflows'' external API lives (default: the app''s built-in fake-api)'
             cand --on-conflict 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]'

@@ -33,7 +33,7 @@ complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "install-datab
 complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c tasker-app -n "__fish_tasker_app_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s t -l template -d 'Workflow templates: ecommerce, inventory, customer-onboarding (alias: customer). Repeat or separate with commas. Default: all three' -r
-complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s o -l output-dir -d 'Parent folder; the app goes to DIR/APP_NAME' -r -F
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s o -l output-dir -d 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)' -r -F
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l database-url -d 'Database to prepare (engine migrations, views, functions) after writing files' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l api-base-url -d 'Where the workflows\' external API lives (default: the app\'s built-in fake-api)' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l on-conflict -d 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]' -r -f -a "abort\t'Stop and write nothing (exit 3)'

@@ -74,9 +74,7 @@ pub fn load() -> Result<Catalog> {
         }
     }
     workflows.sort_by(|a, b| a.name.cmp(&b.name));
-    let app_lock = TEMPLATES
-        .get_file("skeleton/Cargo.lock")
-        .and_then(|f| f.contents_utf8())
+    let app_lock = embedded_app_lock()
         .ok_or_else(|| anyhow!("the embedded catalog has no templates/skeleton/Cargo.lock"))?;
     Ok(Catalog {
         skeleton,
@@ -84,6 +82,13 @@ pub fn load() -> Result<Catalog> {
         workflows,
         database_objects: &DATABASE_OBJECTS,
     })
+}
+
+/// The generated app's embedded Cargo.lock (templates/skeleton/Cargo.lock).
+pub fn embedded_app_lock() -> Option<&'static str> {
+    TEMPLATES
+        .get_file("skeleton/Cargo.lock")
+        .and_then(|f| f.contents_utf8())
 }
 
 fn load_workflow(dir: &'static Dir<'static>) -> Result<Workflow> {

@@ -36,6 +36,37 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+impl Command {
+    /// The `--format` asked for (text for commands without one).
+    pub fn format(&self) -> Format {
+        match self {
+            Command::Build(a) => a.format,
+            Command::ListTemplates(a) => a.format,
+            Command::ValidateEnvironment(a) => a.format,
+            Command::InstallDatabaseObjects(a) => a.format,
+            Command::Completions(_) => Format::Text,
+        }
+    }
+
+    /// The database URL given by flag or DATABASE_URL, if the command takes one.
+    pub fn database_url(&self) -> Option<&str> {
+        match self {
+            Command::Build(a) => a.database_url.as_deref(),
+            Command::ValidateEnvironment(a) => a.database_url.as_deref(),
+            Command::InstallDatabaseObjects(a) => a.database_url.as_deref(),
+            Command::ListTemplates(_) | Command::Completions(_) => None,
+        }
+    }
+}
+
+/// `--format json` among raw arguments (for errors found before parsing ends).
+pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .zip(args.iter().skip(1))
+        .any(|(a, b)| a == "--format" && b == "json")
+        || args.iter().any(|a| a == "--format=json")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
     #[default]
@@ -74,8 +105,10 @@ pub struct BuildArgs {
     #[arg(short, long = "template", value_name = "NAME", value_delimiter = ',')]
     pub templates: Vec<String>,
 
-    /// Parent folder; the app goes to DIR/APP_NAME
-    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    /// Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME
+    /// must be new, empty, or an app tasker-app generated (it has
+    /// .tasker-app/manifest.toml); any other folder is refused (exit 3)
+    #[arg(short, long, value_name = "DIR", default_value = ".", value_parser = Utf8Path)]
     pub output_dir: PathBuf,
 
     /// Database to prepare (engine migrations, views, functions) after writing files
@@ -137,8 +170,10 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallDbArgs {
-    /// The app folder (default: the current folder)
-    #[arg(default_value = ".")]
+    /// The app folder: it must exist and be a tasker-app app (it has
+    /// .tasker-app/manifest.toml, or a Cargo.toml and a db/ folder).
+    /// Default: the current folder, under the same rule
+    #[arg(default_value = ".", value_parser = Utf8Path)]
     pub app_dir: PathBuf,
 
     /// Database to install into
@@ -169,6 +204,35 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Paths tasker-app writes to must be UTF-8: they appear in the app's files,
+/// in messages and in JSON, and a lossy copy would name another folder. Refused
+/// at parse time (exit 2) with the reason and the way out.
+#[derive(Clone)]
+struct Utf8Path;
+
+impl clap::builder::TypedValueParser for Utf8Path {
+    type Value = PathBuf;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<PathBuf, clap::Error> {
+        match value.to_str() {
+            Some(text) => Ok(PathBuf::from(text)),
+            None => {
+                let name = arg.map_or_else(|| "PATH".to_string(), |a| a.to_string());
+                let message = format!(
+                    "the path `{}` given to {name} is not valid UTF-8; tasker-app writes paths into the app's files and JSON, so it only works in folders with UTF-8 names: rename the folder or choose another\n",
+                    value.to_string_lossy()
+                );
+                Err(clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, message).with_cmd(cmd))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

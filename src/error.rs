@@ -69,6 +69,23 @@ pub fn help_of(err: &anyhow::Error) -> Option<&str> {
         .and_then(|e| e.help.as_deref())
 }
 
+/// The one JSON document of a failed command (`--format json`): `doc` (the
+/// fields the command has, e.g. a plan) with `"ok": false` and
+/// `"error": {"code", "message", "help"}`.
+pub fn json_error(err: &anyhow::Error, doc: serde_json::Value) -> serde_json::Value {
+    let mut doc = match doc {
+        serde_json::Value::Object(map) => serde_json::Value::Object(map),
+        _ => serde_json::json!({}),
+    };
+    doc["ok"] = serde_json::json!(false);
+    doc["error"] = serde_json::json!({
+        "code": exit_code_of(err) as u8,
+        "message": format!("{err:#}"),
+        "help": help_of(err),
+    });
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

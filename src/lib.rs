@@ -4,6 +4,7 @@ orchestration engine. `main.rs` parses and reports; this crate does the work.
 See docs/ARCHITECTURE.md for the map.
 */
 
+pub mod api_url;
 pub mod apply;
 pub mod catalog;
 pub mod cli;
@@ -11,10 +12,12 @@ pub mod commands;
 pub mod db;
 pub mod environment;
 pub mod error;
+pub mod escape;
 pub mod lockfile;
 pub mod manifest;
 pub mod names;
 pub mod plan;
+pub mod process;
 pub mod render;
 pub mod shell;
 pub mod wizard;

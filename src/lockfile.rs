@@ -47,6 +47,15 @@ pub fn render(base: &str, app_name: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The name of every package in a lock except the app's placeholder: the
+/// crates a generated app depends on, directly or not.
+pub fn dependency_names(lock: &str) -> impl Iterator<Item = &str> {
+    lock.split(SEPARATOR)
+        .skip(1)
+        .filter_map(|b| b.strip_prefix("name = \"")?.split('"').next())
+        .filter(|n| *n != PLACEHOLDER)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,21 +1,43 @@
 //! The `tasker-app` binary: parse, run, print the error chain, exit with the
 //! contract's code (0 done, 1 failed, 2 usage, 3 conflict, 4 environment, 5 drift).
+//! With `--format json`, every failure also prints one JSON document on stdout
+//! (unless the command already printed its own).
 
 use clap::Parser;
 use std::process::ExitCode;
-use tasker_app::error::{Exit, exit_code_of, help_of};
+use tasker_app::cli::{Format, asks_for_json};
+use tasker_app::error::{CliError, Exit, exit_code_of, help_of, json_error};
 use tasker_app::shell::Shell;
 
 fn main() -> ExitCode {
-    let cli = match tasker_app::cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match tasker_app::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::Usage as u8 } else { 0 });
+            if !e.use_stderr() {
+                return ExitCode::SUCCESS;
+            }
+            if asks_for_json(&args) {
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or("invalid command line");
+                let err = anyhow::Error::new(
+                    CliError::usage(first.trim_start_matches("error: ").to_string())
+                        .with_help("run with --help to see the accepted flags and values"),
+                );
+                Shell::from_env().data(json_error(&err, serde_json::json!({})).to_string());
+            }
+            return ExitCode::from(Exit::Usage as u8);
         }
     };
-    let shell = Shell::from_env();
+    let format = cli.command.format();
+    let secrets = cli
+        .command
+        .database_url()
+        .map(tasker_app::db::url::secrets_of)
+        .unwrap_or_default();
+    let shell = Shell::from_env().hiding(secrets);
     match tasker_app::run(cli, &shell) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -25,6 +47,10 @@ fn main() -> ExitCode {
             shell.error(format!("{err:#}"));
             if let Some(help) = help_of(&err) {
                 shell.help(help);
+            }
+            if format == Format::Json && !shell.printed_data() {
+                let doc = json_error(&err, serde_json::json!({}));
+                shell.data(serde_json::to_string_pretty(&doc).unwrap_or_default());
             }
             ExitCode::from(exit_code_of(&err) as u8)
         }

@@ -64,6 +64,14 @@ impl Manifest {
     }
 }
 
+/// The rule for "this folder is a tasker-app app", shared by every command
+/// that writes into an existing folder: it has `.tasker-app/manifest.toml`
+/// (build made it), or a `Cargo.toml` and a `db/` folder (an app whose
+/// manifest was removed, or one laid out by hand).
+pub fn is_app_dir(dir: &Path) -> bool {
+    dir.join(PATH).is_file() || (dir.join("Cargo.toml").is_file() && dir.join("db").is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

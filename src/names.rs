@@ -141,7 +141,24 @@ pub fn validate_app_name(name: &str) -> Result<(), CliError> {
     if DEVICE_NAMES.contains(&lower.as_str()) {
         return Err(refuse("it is a reserved device name on Windows".into()));
     }
+    if let Some(dep) = dependency_named(name) {
+        return Err(refuse(format!(
+            "the generated app depends on the crate `{dep}`, and a package cannot share its name with one of its dependencies (its Cargo.lock would fail `--locked`)"
+        )));
+    }
     Ok(())
+}
+
+/// The crate of the generated app's lock (templates/skeleton/Cargo.lock) that
+/// `name` would clash with: Cargo treats `-` and `_` alike, and crates.io
+/// ignores case.
+pub fn dependency_named(name: &str) -> Option<&'static str> {
+    let key = |n: &str| n.to_ascii_lowercase().replace('-', "_");
+    let wanted = key(name);
+    crate::catalog::embedded_app_lock()
+        .into_iter()
+        .flat_map(crate::lockfile::dependency_names)
+        .find(|dep| key(dep) == wanted)
 }
 
 /// A nearby valid name (`My Shop` -> `my-shop`, `1shop` -> `app-1shop`), if one exists.
@@ -166,7 +183,10 @@ pub fn suggest(name: &str) -> Option<String> {
     }
     out.truncate(MAX_LEN);
     let mut out = out.trim_end_matches('-').to_string();
-    if RESERVED.contains(&out.as_str()) || DEVICE_NAMES.contains(&out.as_str()) {
+    if RESERVED.contains(&out.as_str())
+        || DEVICE_NAMES.contains(&out.as_str())
+        || dependency_named(&out).is_some()
+    {
         out = format!("{out}-app");
     }
     (validate_app_name(&out).is_ok()).then_some(out)
@@ -203,11 +223,28 @@ mod tests {
             ("-x", "starts with"),
             ("shop!", "`!`"),
             ("nul", "device"),
+            // Issue 11: names of the app's dependencies broke its Cargo.lock.
+            ("tokio", "depends on the crate `tokio`"),
+            ("serde", "depends on the crate `serde`"),
+            ("tasker-worker", "depends on the crate `tasker-worker`"),
+            ("tasker_worker", "depends on the crate `tasker-worker`"),
+            ("Tokio", "depends on the crate `tokio`"),
         ];
         for (name, why) in cases {
             let err = validate_app_name(name).expect_err(name);
             assert!(err.message.contains(why), "{name}: {}", err.message);
             assert!(err.help.is_some());
+        }
+    }
+
+    /// Every package of the embedded lock is refused, so none is hand-written.
+    #[test]
+    fn every_dependency_of_the_app_is_refused() {
+        let lock = crate::catalog::embedded_app_lock().unwrap();
+        let deps: Vec<&str> = crate::lockfile::dependency_names(lock).collect();
+        assert!(deps.len() > 100, "{}", deps.len());
+        for dep in deps {
+            assert!(validate_app_name(dep).is_err(), "{dep} was accepted");
         }
     }
 
@@ -218,6 +255,7 @@ mod tests {
         assert_eq!(suggest("self").as_deref(), Some("self-app"));
         assert_eq!(suggest("../x").as_deref(), Some("x"));
         assert_eq!(suggest("///"), None);
+        assert_eq!(suggest("tokio").as_deref(), Some("tokio-app"));
     }
 
     proptest! {
@@ -240,7 +278,7 @@ mod tests {
 
         #[test]
         fn valid_looking_names_are_accepted(name in "[a-z][a-z0-9_-]{0,30}[a-z0-9]") {
-            let reserved = RESERVED.contains(&name.as_str()) || RESERVED.contains(&name.replace('-', "_").as_str()) || DEVICE_NAMES.contains(&name.as_str());
+            let reserved = RESERVED.contains(&name.as_str()) || RESERVED.contains(&name.replace('-', "_").as_str()) || DEVICE_NAMES.contains(&name.as_str()) || dependency_named(&name).is_some();
             prop_assert_eq!(validate_app_name(&name).is_ok(), !reserved);
         }
     }

@@ -39,6 +39,7 @@ pub fn render_dir(
 ) -> Result<()> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![]);
+    crate::escape::register(&mut tera);
     for file in walk(dir) {
         let rel = file.path().strip_prefix(dir.path()).unwrap_or(file.path());
         let rel_str = safe_relative(rel).with_context(|| format!("{origin}/{}", rel.display()))?;

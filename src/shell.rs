@@ -7,6 +7,7 @@ and `NO_COLOR` is unset, so piped output and logs stay plain.
 use console::{Style, Term};
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where stderr output goes: the real stderr, or a buffer (for tests).
 enum Sink {
@@ -20,6 +21,11 @@ pub struct Shell {
     term: bool,
     interactive: bool,
     sink: Sink,
+    /// Texts never to print (the database password in its spellings).
+    hidden: Vec<String>,
+    /// Something went to stdout already (so `main` does not add a second
+    /// JSON document after a failure).
+    data_printed: AtomicBool,
 }
 
 /// Verbs of the Rails-style status lines and how they are coloured.
@@ -43,7 +49,27 @@ impl Shell {
             term: is_term,
             interactive: is_term && std::io::IsTerminal::is_terminal(&std::io::stdin()),
             sink: Sink::Stderr,
+            hidden: Vec::new(),
+            data_printed: AtomicBool::new(false),
         }
+    }
+
+    /// This shell, replacing each of `secrets` with `****` in everything it
+    /// prints: the last guard that keeps a password out of every output.
+    pub fn hiding(mut self, secrets: Vec<String>) -> Self {
+        self.hidden = secrets;
+        self
+    }
+
+    fn hide(&self, text: &str) -> String {
+        self.hidden
+            .iter()
+            .fold(text.to_string(), |t, s| crate::db::url::hide_secret(&t, s))
+    }
+
+    /// Has anything been printed on stdout?
+    pub fn printed_data(&self) -> bool {
+        self.data_printed.load(Ordering::SeqCst)
     }
 
     /// A shell that records what it prints (no colour, never interactive).
@@ -53,6 +79,8 @@ impl Shell {
             term: false,
             interactive: false,
             sink: Sink::Buffer(Mutex::new(Vec::new())),
+            hidden: Vec::new(),
+            data_printed: AtomicBool::new(false),
         }
     }
 
@@ -76,6 +104,7 @@ impl Shell {
     }
 
     fn err_line(&self, line: &str) {
+        let line = &self.hide(line);
         match &self.sink {
             Sink::Stderr => {
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -144,8 +173,9 @@ impl Shell {
 
     /// Data for stdout: JSON documents, plans, tables.
     pub fn data(&self, text: impl AsRef<str>) {
+        self.data_printed.store(true, Ordering::SeqCst);
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", text.as_ref());
+        let _ = writeln!(out, "{}", self.hide(text.as_ref()));
         let _ = out.flush();
     }
 }

@@ -167,6 +167,14 @@ fn ask_database(theme: &dyn Theme, term: &Term) -> Result<Option<String>> {
             return Ok(None);
         };
         term.write_line(&format!("Database: {}", redact(&url)))?;
+        if let Err(e) = crate::db::url::check(&url) {
+            term.write_line(&format!("  not usable: {}", e.message))?;
+            if let Some(help) = &e.help {
+                term.write_line(&format!("  help: {help}"))?;
+            }
+            term.write_line("  enter another URL, or `none` to write the files only")?;
+            continue;
+        }
         let checks = crate::environment::checks_for_build(Some(&url));
         let failed: Vec<_> = checks
             .iter()
@@ -188,19 +196,11 @@ fn ask_api_base_url(theme: &dyn Theme, term: &Term) -> Result<String> {
         .with_prompt("External API base URL (the default is the app's built-in fake-api)")
         .default(crate::plan::DEFAULT_API_BASE_URL.to_string())
         .validate_with(|input: &String| -> Result<(), String> {
-            crate::commands::build::check_http_url(input)
+            crate::api_url::from_flag(input)
                 .map(|_| ())
-                .map_err(|e| one_line(&e))
+                .map_err(|e| e.message)
         })
         .interact_text_on(term)
         .context(ABANDONED)?;
     Ok(url.trim().to_string())
-}
-
-/// An error as one line, for a prompt's reason.
-fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "Sup3rSecretPw";
 
-/// Runs install-database-objects into an empty folder; on failure, checks
+/// Runs install-database-objects into a bare app folder; on failure, checks
 /// that nothing was written there.
 fn install_with(url: &str) -> (Output, Duration) {
     let app = app_dir();
@@ -21,9 +21,14 @@ fn install_with(url: &str) -> (Output, Duration) {
     let took = started.elapsed();
     if out.code != 0 {
         assert_eq!(
-            std::fs::read_dir(app.path()).unwrap().count(),
+            std::fs::read_dir(app.path().join("db")).unwrap().count(),
             0,
             "a failed install wrote files"
+        );
+        assert_eq!(
+            std::fs::read_dir(app.path()).unwrap().count(),
+            2,
+            "Cargo.toml and db/ only"
         );
     }
     (out, took)

@@ -308,6 +308,7 @@ fn a_user_edited_file_is_a_conflict_and_nothing_is_written() {
 #[test]
 fn dry_run_prints_the_steps_and_touches_nothing() {
     let app = app_dir();
+    let before = std::fs::read_dir(app.path()).unwrap().count();
     let out = run(tasker_app()
         .args(["install-database-objects", "--dry-run", "--format", "json"])
         .arg(app.path()));
@@ -327,7 +328,8 @@ fn dry_run_prints_the_steps_and_touches_nothing() {
             .iter()
             .all(|f| f["action"] == "create")
     );
-    assert_eq!(std::fs::read_dir(app.path()).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(app.path()).unwrap().count(), before);
+    assert_eq!(std::fs::read_dir(app.path().join("db")).unwrap().count(), 0);
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn answers_are_checked_and_asked_again_with_the_reason() {
     tty.line("none");
     tty.wait_for("External API base URL");
     tty.line("not a url");
-    tty.wait_for("is not an http(s) URL");
+    tty.wait_for("`not a url` is not usable");
     tty.keys(&["C-u"]);
     tty.line("https://dummyjson.com");
     tty.wait_for("observability");

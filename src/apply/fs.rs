@@ -1,7 +1,7 @@
 /*!
 Writing a planned app to disk without ever leaving it half-written.
 
-A new app is rendered completely into a staging folder beside the target and
+A new app is rendered completely into a staging folder (see [`super::staging`]) beside the target and
 then renamed into place in one step: an error or Ctrl-C before that leaves no
 app folder at all. In an existing app, each changed file is staged beside the
 app and renamed over its target (a rename never leaves a half-written file);
@@ -25,10 +25,10 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| not_writable(parent, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".tasker-app-staging-")
-        .tempdir_in(parent)
-        .map_err(|e| not_writable(parent, e))?;
+    for name in super::staging::clean_stale(parent)? {
+        shell.status("remove", format!("{name} (left by an interrupted run)"));
+    }
+    let staging = super::staging::create(parent).map_err(|e| not_writable(parent, e))?;
     if plan.app_dir.exists() {
         update_in_place(plan, staging.path())?;
     } else {

@@ -4,3 +4,4 @@ Carrying out a plan. Planning decided everything; applying only writes.
 
 pub mod env_file;
 pub mod fs;
+pub mod staging;

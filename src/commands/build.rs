@@ -10,7 +10,7 @@ use crate::error::{CliError, Exit};
 use crate::manifest::{Answers, Manifest};
 use crate::plan::{self, Action, DiskTree, Plan};
 use crate::shell::Shell;
-use crate::{apply, names};
+use crate::{api_url, apply, manifest, names};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
@@ -47,6 +47,29 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
         print_plan(&plan, args.format, shell, true)?;
         return Ok(());
     }
+    let result = write_and_prepare(&mut plan, &opts, &args, shell);
+    match (result, args.format) {
+        (Ok(()), Format::Json) => print_plan(&plan, Format::Json, shell, false)?,
+        (Ok(()), Format::Text) => {}
+        // One JSON document, always: the error with the plan it belongs to.
+        (Err(e), Format::Json) => {
+            let doc = crate::error::json_error(&e, plan_json(&plan, false)?);
+            shell.data(serde_json::to_string_pretty(&doc)?);
+            return Err(e);
+        }
+        (Err(e), Format::Text) => return Err(e),
+    }
+    print_next_steps(&plan, &workflows, opts.database_url.is_some(), shell);
+    Ok(())
+}
+
+/// Conflicts, files, database: everything of a build that changes something.
+fn write_and_prepare(
+    plan: &mut Plan,
+    opts: &BuildOptions,
+    args: &BuildArgs,
+    shell: &Shell,
+) -> Result<()> {
     // The database checks run before anything is written; if they fail, the
     // files are still written (they are what --skip-db would give) and the
     // build ends with exit 4 and the next step.
@@ -54,8 +77,8 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
         .database_url
         .as_deref()
         .map(|url| crate::environment::preflight_for_build(url, shell));
-    resolve_conflicts(&mut plan, &args, shell)?;
-    apply::fs::apply(&plan, shell)?;
+    resolve_conflicts(plan, args, shell)?;
+    apply::fs::apply(plan, shell)?;
     if let Some(url) = &opts.database_url {
         let not_ready = || {
             format!(
@@ -69,10 +92,6 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
         crate::db::apply_app_dir(url, &plan.app_dir, shell).with_context(not_ready)?;
         apply::env_file::write_database_url(&plan.app_dir, url, shell)?;
     }
-    if args.format == Format::Json {
-        print_plan(&plan, Format::Json, shell, false)?;
-    }
-    print_next_steps(&plan, &workflows, opts.database_url.is_some(), shell);
     Ok(())
 }
 
@@ -101,6 +120,9 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         .into());
     }
     let previous = Manifest::read(&app_dir)?;
+    if previous.is_none() {
+        refuse_foreign_folder(&app_dir)?;
+    }
     let requested: Vec<String> = args
         .templates
         .iter()
@@ -113,7 +135,20 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
             .into());
     }
     let templates: Vec<String> = match (&previous, requested.is_empty()) {
-        (Some(m), true) => m.templates.clone(),
+        // The manifest's templates are checked like the flag's, naming the file.
+        (Some(m), true) => catalog
+            .resolve(&m.templates)
+            .map_err(|mut e| {
+                e.message = format!(
+                    "{} (templates in {})",
+                    e.message,
+                    app_dir.join(manifest::PATH).display()
+                );
+                e
+            })?
+            .iter()
+            .map(|w| w.name.clone())
+            .collect(),
         _ => catalog
             .resolve(&requested)?
             .iter()
@@ -121,8 +156,11 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
             .collect(),
     };
     let api_base_url = match (&args.api_base_url, &previous) {
-        (Some(url), _) => check_http_url(url)?,
-        (None, Some(m)) => m.answers.api_base_url.clone(),
+        (Some(url), _) => api_url::from_flag(url)?,
+        // A manifest is a file anyone can edit: its value is checked like the flag's.
+        (None, Some(m)) => {
+            api_url::from_manifest(&m.answers.api_base_url, &app_dir.join(manifest::PATH))?
+        }
         (None, None) => plan::DEFAULT_API_BASE_URL.to_string(),
     };
     let observability =
@@ -135,6 +173,9 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
             .or_else(|| std::env::var("DATABASE_URL").ok())
             .filter(|u| !u.trim().is_empty())
     };
+    if let Some(url) = &database_url {
+        crate::db::url::check(url)?;
+    }
     Ok(BuildOptions {
         app_dir,
         answers: Answers {
@@ -148,25 +189,32 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     })
 }
 
-pub fn check_http_url(url: &str) -> Result<String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("http://")
-        .or_else(|| trimmed.strip_prefix("https://"));
-    match rest {
-        Some(host)
-            if !host.is_empty()
-                && !host.starts_with('/')
-                && !host.contains(char::is_whitespace) =>
-        {
-            Ok(trimmed.to_string())
+/// Build writes into DIR/APP_NAME only when it does not exist yet, is an empty
+/// folder, or is an app tasker-app generated (it has the manifest): never into
+/// someone else's folder, also not through a symlink.
+fn refuse_foreign_folder(app_dir: &std::path::Path) -> Result<()> {
+    let is_link = app_dir
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    let why = if is_link && !app_dir.exists() {
+        "is a symlink to nothing"
+    } else if app_dir.is_dir()
+        && std::fs::read_dir(app_dir).map_or(true, |mut d| d.next().is_some())
+    {
+        if is_link {
+            "is a symlink to a folder that is not empty and not a tasker-app app (it has no .tasker-app/manifest.toml)"
+        } else {
+            "is not empty and is not a tasker-app app (it has no .tasker-app/manifest.toml)"
         }
-        _ => Err(
-            CliError::usage(format!("--api-base-url `{url}` is not an http(s) URL"))
-                .with_help("e.g. --api-base-url https://dummyjson.com or http://127.0.0.1:3001")
-                .into(),
-        ),
-    }
+    } else {
+        return Ok(());
+    };
+    Err(CliError::new(
+        Exit::Conflict,
+        format!("{} {why}; nothing was written", app_dir.display()),
+    )
+    .with_help("choose another APP_NAME or --output-dir, or empty or move that folder; tasker-app writes only into a new or empty folder, or into an app it generated")
+    .into())
 }
 
 /// Turns each conflict into skip/overwrite/backup, by flag or by asking; aborts
@@ -239,14 +287,17 @@ fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// The contract's JSON of a plan.
+fn plan_json(plan: &Plan, dry_run: bool) -> Result<serde_json::Value> {
+    let mut doc = serde_json::to_value(plan)?;
+    doc["dry_run"] = json!(dry_run);
+    Ok(doc)
+}
+
 /// The plan on stdout: the contract's JSON, or one line per file.
 fn print_plan(plan: &Plan, format: Format, shell: &Shell, dry_run: bool) -> Result<()> {
     match format {
-        Format::Json => {
-            let mut doc = serde_json::to_value(plan)?;
-            doc["dry_run"] = json!(dry_run);
-            shell.data(serde_json::to_string_pretty(&doc)?);
-        }
+        Format::Json => shell.data(serde_json::to_string_pretty(&plan_json(plan, dry_run)?)?),
         Format::Text => {
             let mut out = format!(
                 "Plan for {} ({})\n",

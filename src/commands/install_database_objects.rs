@@ -21,9 +21,13 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
         .database_url
         .as_deref()
         .filter(|u| !u.trim().is_empty());
+    if let Some(url) = url {
+        db::url::check(url)?;
+    }
     if args.check {
         return check(url, args.format, shell);
     }
+    refuse_unless_app(&args.app_dir)?;
     let embedded = sources::embedded_files()?;
     let copies = plan_copies(&args.app_dir, &embedded)?;
     if args.dry_run {
@@ -49,12 +53,48 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
     // The checks build runs too: reachable, version, pgmq, uuidv7, privileges.
     // Before writing anything.
     crate::environment::preflight_for_build(url, shell)?;
-    write_copies(&args.app_dir, &copies, shell)?;
-    let report = db::apply_app_dir(url, &args.app_dir, shell)?;
-    if args.format == Format::Json {
-        shell.data(serde_json::to_string_pretty(
+    let applied = write_copies(&args.app_dir, &copies, shell)
+        .and_then(|()| db::apply_app_dir(url, &args.app_dir, shell));
+    match (applied, args.format) {
+        (Ok(report), Format::Json) => shell.data(serde_json::to_string_pretty(
             &json!({ "ok": true, "files": copies, "database": report }),
-        )?);
+        )?),
+        (Ok(_), Format::Text) => {}
+        // One JSON document, always: the error with the files it concerned.
+        (Err(e), Format::Json) => {
+            let doc = crate::error::json_error(&e, json!({ "files": copies }));
+            shell.data(serde_json::to_string_pretty(&doc)?);
+            return Err(e);
+        }
+        (Err(e), Format::Text) => return Err(e),
+    }
+    Ok(())
+}
+
+/// `install-database-objects` writes `APP_DIR/db/` only into a folder that
+/// exists and is an app ([`manifest::is_app_dir`]): never a new folder, never
+/// `./db` in whatever folder the user stands in.
+fn refuse_unless_app(dir: &Path) -> Result<()> {
+    let how = "run it in the app's folder, or pass it: `tasker-app install-database-objects path/to/app` (an app has .tasker-app/manifest.toml, or a Cargo.toml and a db/ folder); `tasker-app build` creates one";
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        return Err(
+            CliError::usage(format!("the app folder {} {what}", dir.display()))
+                .with_help(how)
+                .into(),
+        );
+    }
+    if !manifest::is_app_dir(dir) {
+        return Err(CliError::usage(format!(
+            "{} is not a tasker-app app (no .tasker-app/manifest.toml, and not a Cargo.toml with a db/ folder); nothing was written",
+            dir.display()
+        ))
+        .with_help(how)
+        .into());
     }
     Ok(())
 }

@@ -15,6 +15,9 @@ pub fn run(args: ValidateArgs, shell: &Shell) -> Result<()> {
         .database_url
         .as_deref()
         .filter(|u| !u.trim().is_empty());
+    if let Some(url) = url {
+        crate::db::url::check(url)?;
+    }
     let checks = environment::all_checks(url);
     let ok = !checks.iter().any(|c| c.status == CheckStatus::Fail);
     match args.format {

@@ -6,6 +6,7 @@ was. A second run finds everything recorded and applies nothing.
 */
 
 use super::connect::{db_error_text, quote_ident};
+use super::deferred::Deferred;
 use super::engine::{self, EngineMigration};
 use super::objects::{self, Status};
 use super::sources::{DbObject, DbSources, ObjectKind, SqlFile};
@@ -56,6 +57,10 @@ pub struct Inputs<'a> {
 
 /// Applies all pending steps in one transaction and commits.
 pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<Report> {
+    let shell = &Deferred {
+        shell,
+        lines: Default::default(),
+    };
     let started = Instant::now();
     let mut report = Report::default();
     let mut tx = client.transaction().context("cannot start a transaction")?;
@@ -81,6 +86,7 @@ pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<
 
     tx.commit()
         .map_err(|e| anyhow!("the database refused to commit: {}", db_error_text(&e, url)))?;
+    shell.print();
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
 }
@@ -113,7 +119,7 @@ fn engine_step(
     tx: &mut Transaction<'_>,
     migrations: &[EngineMigration],
     report: &mut Report,
-    shell: &Shell,
+    shell: &Deferred<'_>,
     url: &str,
 ) -> Result<()> {
     tx.batch_execute("RESET search_path")?;
@@ -195,7 +201,7 @@ fn app_migrations_step(
     tx: &mut Transaction<'_>,
     sources: &DbSources,
     report: &mut Report,
-    shell: &Shell,
+    shell: &Deferred<'_>,
     url: &str,
 ) -> Result<()> {
     let applied: HashMap<String, String> = tx
@@ -237,7 +243,7 @@ fn objects_step(
     tx: &mut Transaction<'_>,
     inputs: &Inputs<'_>,
     report: &mut Report,
-    shell: &Shell,
+    shell: &Deferred<'_>,
 ) -> Result<()> {
     let statuses = objects::statuses(tx, inputs.sources)?;
     let mut pending = Vec::new();
@@ -283,7 +289,7 @@ fn record_object(
     status: Status,
     inputs: &Inputs<'_>,
     report: &mut Report,
-    shell: &Shell,
+    shell: &Deferred<'_>,
 ) -> Result<()> {
     let fingerprint = objects::fingerprint(tx, object)?;
     if fingerprint.is_none() {

@@ -115,21 +115,50 @@ pub fn connect_or_create(url: &str) -> Result<(Client, bool)> {
             let name = config.get_dbname().unwrap_or("postgres").to_string();
             let maintenance = maintenance_url(url, &name)?;
             let mut admin = connect(&maintenance)?;
-            admin
-                .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-                .map_err(|err| {
-                    anyhow::Error::from(
-                        CliError::new(
-                            Exit::EnvironmentNotReady,
-                            format!("database `{name}` does not exist at {} and could not be created: {}", describe(url), db_error_text(&err, url)),
-                        )
-                        .with_help(format!("create it yourself (`createdb {name}`), or grant CREATEDB to the role")),
+            let created = create_database(&mut admin, &name).map_err(|err| {
+                anyhow::Error::from(
+                    CliError::new(
+                        Exit::EnvironmentNotReady,
+                        format!(
+                            "database `{name}` does not exist at {} and could not be created: {}",
+                            describe(url),
+                            db_error_text(&err, url)
+                        ),
                     )
-                })?;
-            Ok((connect(url)?, true))
+                    .with_help(format!(
+                        "create it yourself (`createdb {name}`), or grant CREATEDB to the role"
+                    )),
+                )
+            })?;
+            Ok((connect(url)?, created))
         }
         Err(e) => Err(e),
     }
+}
+
+/// Creates database `name` unless it exists, race-safe: concurrent runs take
+/// turns on a session advisory lock (two CREATE DATABASE from one template at
+/// once can fail), and one that finds the database made meanwhile (or gets
+/// 42P04 duplicate_database) is content. Returns whether this run created it.
+fn create_database(admin: &mut Client, name: &str) -> Result<bool, postgres::Error> {
+    // A fixed key per database name, distinct from sqlx's migration lock.
+    let key = super::engine::lock_id(&format!("tasker-app create {name}"));
+    admin.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+    let result = (|| {
+        let exists = admin
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])?
+            .is_some();
+        if exists {
+            return Ok(false);
+        }
+        match admin.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))) {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => Ok(false),
+            Err(e) => Err(e),
+        }
+    })();
+    let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&key]);
+    result
 }
 
 /// The server answered that the database does not exist (SQLSTATE 3D000).
@@ -145,8 +174,7 @@ pub fn maintenance_url(url: &str, target: &str) -> Result<String> {
     } else {
         "postgres"
     };
-    if url.contains("://") {
-        let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    if let Some(scheme_end) = super::url::after_scheme(url) {
         let path_start = url[scheme_end..].find('/').map(|i| scheme_end + i);
         let query_start = url.find('?');
         let prefix = &url[..path_start.or(query_start).unwrap_or(url.len())];
@@ -159,6 +187,34 @@ pub fn maintenance_url(url: &str, target: &str) -> Result<String> {
 
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A query refused for lack of a privilege (SQLSTATE 42501) anywhere in the
+/// chain becomes "environment not ready" (exit 4), naming what the server
+/// refused and how to get it; any other error is returned as it is.
+pub fn explain_privilege(err: anyhow::Error, url: &str, doing: &str) -> anyhow::Error {
+    let refused = err
+        .chain()
+        .filter_map(|c| c.downcast_ref::<postgres::Error>())
+        .find(|e| e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    let Some(pg) = refused else { return err };
+    let user = url
+        .parse::<Config>()
+        .ok()
+        .and_then(|c| c.get_user().map(str::to_string));
+    let user = user.unwrap_or_else(|| "<role>".into());
+    CliError::new(
+        Exit::EnvironmentNotReady,
+        format!(
+            "{doing} at {}: the role lacks a privilege: {}",
+            describe(url),
+            db_error_text(pg, url)
+        ),
+    )
+    .with_help(format!(
+        "reading the tracking schema needs USAGE on schemas tasker_app and app and SELECT on their tables: as a superuser run `GRANT USAGE ON SCHEMA tasker_app, app TO {user}; GRANT SELECT ON ALL TABLES IN SCHEMA tasker_app TO {user}; GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA tasker_app TO {user}`, or run the command as the role that installed the objects"
+    ))
+    .into()
 }
 
 /// The text of a driver error, with its SQLSTATE, detail and hint, scrubbed.
@@ -214,6 +270,10 @@ fn explain(url: &str, settings: &TlsSettings, err: &postgres::Error) -> anyhow::
             "wait for the server to finish starting, or raise max_connections".to_string(),
         ),
         Some(_) => (format!("cannot connect to the database at {target}: {text}"), START_HINT.to_string()),
+        None if text.contains("password missing") => (
+            format!("the database at {target} asks for a password, and the URL gives none"),
+            "put the password in the URL: postgresql://USER:PASSWORD@HOST:PORT/DB (percent-encode @ : / ? # in it, e.g. @ as %40), or add password=PASSWORD to a key=value string; tasker-app does not read PGPASSWORD or ~/.pgpass".to_string(),
+        ),
         None => (format!("cannot reach the database at {target}: {text}"), START_HINT.to_string()),
     };
     CliError::new(Exit::EnvironmentNotReady, message)

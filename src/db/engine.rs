@@ -32,6 +32,9 @@ pub const MIGRATIONS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS _sqlx_migrati
     execution_time BIGINT NOT NULL
 );";
 
+/// `cargo fetch` downloads about 600 crates the first time: generous, but bounded.
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Overrides where the engine migrations are read from (tests, offline use).
 pub const MIGRATIONS_DIR_ENV: &str = "TASKER_APP_ENGINE_MIGRATIONS";
 
@@ -210,14 +213,15 @@ fn fetch(app_dir: &Path, version: &str) -> Result<()> {
         stand_in = stand_in_crate(version)?;
         stand_in.path().join("Cargo.toml")
     };
-    let output =
+    let output = crate::process::run(
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .arg("fetch")
             .arg("--manifest-path")
-            .arg(&manifest)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .context("cargo could not be run")?;
+            .arg(&manifest),
+        FETCH_TIMEOUT,
+        crate::process::Group::Shared,
+    )
+    .map_err(|e| anyhow::anyhow!("cargo fetch {e}"))?;
     if !output.status.success() {
         bail!(
             "cargo fetch failed: {}",

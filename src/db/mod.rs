@@ -35,6 +35,7 @@ migrations (`tasker_app.applied_migrations`), functions, views
 
 pub mod apply;
 pub mod connect;
+pub mod deferred;
 pub mod engine;
 pub mod objects;
 pub mod preflight;
@@ -167,6 +168,7 @@ pub fn apply_app_dir(url: &str, app_dir: &Path, shell: &Shell) -> Result<Report>
 pub fn check(url: &str, sources: &DbSources) -> Result<Vec<ObjectStatus>> {
     let mut client = connect::connect(url)?;
     objects::statuses(&mut client, sources)
+        .map_err(|e| connect::explain_privilege(e, url, "cannot check the database objects"))
         .with_context(|| format!("checking the database {}", url::describe(url)))
 }
 

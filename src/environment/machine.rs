@@ -1,23 +1,45 @@
 //! Checks of this machine: the Rust toolchain, protoc, free ports, optional tools.
 
 use super::{Check, CheckStatus, REQUIRED_RUST, check, hints};
+use crate::process::{self, RunError};
 use std::process::Command;
+use std::time::Duration;
 
-/// The first line `cmd args` prints, with where `cmd` was found on PATH
-/// (`libprotoc 3.21.12 (/usr/bin/protoc)`); `None` if it is missing or fails.
-fn run(cmd: &str, args: &[&str]) -> Option<String> {
-    let path = which::which(cmd).ok()?;
-    let out = Command::new(&path)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
+/// A `--version` answers at once; a tool that takes longer is broken or hangs.
+pub const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What running `cmd args` found: the first line it printed, with where `cmd`
+/// was found on PATH (`libprotoc 3.21.12 (/usr/bin/protoc)`), or why not.
+enum Found {
+    Yes(String),
+    Missing,
+    Broken(String),
+}
+
+fn run(cmd: &str, args: &[&str]) -> Found {
+    let Ok(path) = which::which(cmd) else {
+        return Found::Missing;
+    };
+    let shown = path.display();
+    match process::run(
+        Command::new(&path).args(args),
+        TOOL_TIMEOUT,
+        process::Group::Own,
+    ) {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let first = text.lines().next().unwrap_or("").trim();
+            Found::Yes(format!("{first} ({shown})"))
+        }
+        Ok(out) => Found::Broken(format!(
+            "`{shown} {}` failed ({})",
+            args.join(" "),
+            out.status
+        )),
+        Err(e @ RunError::TimedOut(_)) | Err(e @ RunError::Spawn(_)) => {
+            Found::Broken(format!("`{shown} {}` {e}", args.join(" ")))
+        }
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let first = text.lines().next().unwrap_or("").trim();
-    Some(format!("{first} ({})", path.display()))
 }
 
 /// `rustc 1.95.0 (59807616e 2026-04-14)` -> (1, 95).
@@ -35,8 +57,9 @@ pub(super) fn rust_check(tool: &str) -> Check {
         REQUIRED_RUST.0, REQUIRED_RUST.1
     );
     match run(tool, &["--version"]) {
-        None => check(tool, CheckStatus::Fail, "not found", required, hints::RUST),
-        Some(found) => {
+        Found::Missing => check(tool, CheckStatus::Fail, "not found", required, hints::RUST),
+        Found::Broken(why) => check(tool, CheckStatus::Fail, why, required, hints::RUST),
+        Found::Yes(found) => {
             let ok = parse_version(&found).is_some_and(|v| v >= REQUIRED_RUST);
             check(
                 tool,
@@ -54,15 +77,17 @@ pub(super) fn rust_check(tool: &str) -> Check {
 }
 
 pub(super) fn protoc_check() -> Check {
+    let required = "installed (the engine crates' build script runs it)";
     match run("protoc", &["--version"]) {
-        Some(found) => check(
+        Found::Broken(why) => check("protoc", CheckStatus::Fail, why, required, hints::PROTOC),
+        Found::Yes(found) => check(
             "protoc",
             CheckStatus::Pass,
             found,
             "installed (the engine crates' build script runs it)",
             "",
         ),
-        None => check(
+        Found::Missing => check(
             "protoc",
             CheckStatus::Fail,
             "not found",
@@ -74,8 +99,9 @@ pub(super) fn protoc_check() -> Check {
 
 pub(super) fn optional_tool(tool: &str, args: &[&str], hint: &str) -> Check {
     match run(tool, args) {
-        Some(found) => check(tool, CheckStatus::Pass, found, "optional", hint),
-        None => check(tool, CheckStatus::Warn, "not found", "optional", hint),
+        Found::Yes(found) => check(tool, CheckStatus::Pass, found, "optional", hint),
+        Found::Missing => check(tool, CheckStatus::Warn, "not found", "optional", hint),
+        Found::Broken(why) => check(tool, CheckStatus::Warn, why, "optional", hint),
     }
 }
 

@@ -63,17 +63,28 @@ pub(crate) fn check(
 
 /// Every check, for `validate-environment`.
 pub fn all_checks(database_url: Option<&str>) -> Vec<Check> {
-    let mut checks = vec![rust_check("rustc"), rust_check("cargo"), protoc_check()];
-    checks.extend(database_checks(database_url));
-    checks.extend(APP_PORTS.iter().map(|p| port_check(*p)));
-    checks.push(optional_tool("docker", &["--version"], hints::DOCKER));
-    checks.push(optional_tool("git", &["--version"], hints::GIT));
-    checks.push(optional_tool(
-        "tasker-ctl",
-        &["--version"],
-        hints::TASKER_CTL,
-    ));
-    checks
+    // The tools run side by side: each is bounded by machine::TOOL_TIMEOUT, so
+    // a hanging tool costs that time once, not once per tool.
+    std::thread::scope(|scope| {
+        let rustc = scope.spawn(|| rust_check("rustc"));
+        let cargo = scope.spawn(|| rust_check("cargo"));
+        let protoc = scope.spawn(protoc_check);
+        let docker = scope.spawn(|| optional_tool("docker", &["--version"], hints::DOCKER));
+        let git = scope.spawn(|| optional_tool("git", &["--version"], hints::GIT));
+        let tasker_ctl =
+            scope.spawn(|| optional_tool("tasker-ctl", &["--version"], hints::TASKER_CTL));
+        let database = database_checks(database_url);
+        let join = |h: std::thread::ScopedJoinHandle<'_, Check>| {
+            h.join().expect("a tool check does not panic")
+        };
+        let mut checks = vec![join(rustc), join(cargo), join(protoc)];
+        checks.extend(database);
+        checks.extend(APP_PORTS.iter().map(|p| port_check(*p)));
+        checks.push(join(docker));
+        checks.push(join(git));
+        checks.push(join(tasker_ctl));
+        checks
+    })
 }
 
 /// The checks that matter before build prepares a database.

@@ -142,9 +142,14 @@ pub fn tasker_app() -> assert_cmd::Command {
     cmd
 }
 
-/// An empty app folder (install-database-objects fills its db/).
+/// A bare app folder: a Cargo.toml and an empty db/ (install-database-objects
+/// fills db/; it refuses folders that are not apps).
 pub fn app_dir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"app\"\n")
+        .expect("Cargo.toml");
+    std::fs::create_dir(dir.path().join("db")).expect("db/");
+    dir
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {

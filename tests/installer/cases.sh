@@ -174,7 +174,7 @@ t_tampered_refused() {
 # PATH with everything install.sh needs except sha256sum, shasum and openssl.
 t_no_hash_tool() {
     mkdir -p "$t_dir/bin"
-    for _nh_tool in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat tar gzip curl; do
+    for _nh_tool in uname mktemp mkdir rm cp mv chmod rmdir dirname sed grep tr tail cat awk wc readlink tar gzip curl; do
         ln -s "$(command -v "$_nh_tool")" "$t_dir/bin/$_nh_tool"
     done
     T_PATH=$t_dir/bin
@@ -348,4 +348,94 @@ t_odd_prefix_under_bash() {
     inst --uninstall -y
     expect_rc 0 "uninstall from an odd prefix"
     snapshot_same "odd prefix install + uninstall is not a no-op" "$t_log/before"
+}
+
+# A fake TOOL on PATH that misbehaves only when one of its arguments names
+# .bashrc (everything else goes to the real tool): BEHAVIOUR is `fail` (exit 1,
+# as a full disk or a read-only folder would) or `lose` (write nothing, exit 0,
+# as a write lost without an error would).
+fake_tool() { # TOOL BEHAVIOUR
+    _ft_real=$(PATH=$base_path command -v "$1")
+    mkdir -p "$t_dir/fakebin"
+    case $2 in
+        fail) _ft_do='exit 1' ;;
+        lose) _ft_do='exit 0' ;;
+    esac
+    printf '#!/bin/sh\nfor a in "$@"; do case $a in *bashrc*) %s ;; esac; done\nexec %s "$@"\n' \
+        "$_ft_do" "$_ft_real" >"$t_dir/fakebin/$1"
+    chmod 755 "$t_dir/fakebin/$1"
+    T_PATH=$t_dir/fakebin:$base_path
+}
+
+no_rc_temp_files() {
+    _nr_left=$(find "$t_home" -name '*.tasker-app.*.tmp' | tr '\n' ' ')
+    [ -z "$_nr_left" ] || fail "temp files left beside startup files: $_nr_left"
+}
+
+# Issue 11: uninstall kept only what `$(cat ...)` left, stripping the user's own
+# trailing newlines (and blank lines at the end).
+t_uninstall_keeps_trailing_newlines() {
+    printf 'export A=1\n\n\n' >"$t_home/.bashrc"
+    printf '# mine\n' >"$t_home/.profile"
+    chmod 640 "$t_home/.bashrc"
+    snapshot "$t_root" >"$t_log/before"
+    inst --version "$version" -y
+    expect_rc 0 "install"
+    check ".bashrc got the PATH line" grep -qF -- "$MARK" "$t_home/.bashrc"
+    inst --uninstall -y
+    expect_rc 0 "uninstall"
+    snapshot_same "uninstall did not give back .bashrc byte for byte" "$t_log/before"
+    check ".bashrc keeps its mode" [ -n "$(find "$t_home/.bashrc" -perm 640)" ]
+    no_rc_temp_files
+
+    # A file without a final newline gets one before our line; lines the user
+    # adds after ours (blank ones at the end included) must all survive.
+    printf 'setopt autocd' >"$t_home/.zshrc"
+    inst --version "$version" -y
+    expect_rc 0 "install with a .zshrc lacking its final newline"
+    printf '\nalias ll=ls\n\n' >>"$t_home/.zshrc"
+    inst --uninstall -y
+    expect_rc 0 "uninstall after the user added lines"
+    printf 'setopt autocd\n\nalias ll=ls\n\n' >"$t_log/zshrc.expected"
+    check ".zshrc keeps every line and newline the user added" cmp -s "$t_log/zshrc.expected" "$t_home/.zshrc"
+    no_rc_temp_files
+}
+
+# Issue 11: when a step of the edit fails (here: the rename, the copy, or a
+# write that silently loses its data), the startup file is left exactly as it
+# was and the installer exits non-zero.
+t_rc_edit_failure_loses_nothing() {
+    printf 'export A=1\nalias ll="ls -l"\n' >"$t_home/.bashrc"
+    inst --version "$version" -y
+    expect_rc 0 "install"
+    cp "$t_home/.bashrc" "$t_log/bashrc.installed"
+    _rf_ok_path=$T_PATH
+    for _rf_case in "mv fail" "awk fail" "awk lose" "cp fail"; do
+        T_PATH=$_rf_ok_path
+        rm -rf "$t_dir/fakebin"
+        # shellcheck disable=SC2086 # two words on purpose
+        fake_tool $_rf_case
+        inst --uninstall -y
+        check_not "uninstall with a failing $_rf_case succeeded" [ "$rc" = 0 ]
+        expect_err "it was left unchanged" "uninstall with $_rf_case"
+        check ".bashrc is untouched after uninstall with $_rf_case" cmp -s "$t_log/bashrc.installed" "$t_home/.bashrc"
+        no_rc_temp_files
+    done
+    T_PATH=$_rf_ok_path
+    rm -rf "$t_dir/fakebin"
+    inst --uninstall -y
+    expect_rc 0 "uninstall once the tools work again"
+    check_not ".bashrc still has the PATH line" grep -qF -- "$MARK" "$t_home/.bashrc"
+    check ".bashrc keeps the user's lines" [ "$(cat "$t_home/.bashrc")" = 'export A=1
+alias ll="ls -l"' ]
+
+    # The same for the install's append.
+    cp "$t_home/.bashrc" "$t_log/bashrc.before"
+    fake_tool cp fail
+    inst --version "$version" -y
+    check_not "install with a failing copy succeeded" [ "$rc" = 0 ]
+    expect_err "it was left unchanged" "install with a failing copy"
+    check ".bashrc is untouched after a failed install" cmp -s "$t_log/bashrc.before" "$t_home/.bashrc"
+    no_rc_temp_files
+    tmp_is_clean
 }

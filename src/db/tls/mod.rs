@@ -154,7 +154,7 @@ pub fn split(conn: &str) -> Result<(String, TlsSettings), String> {
         }
         Ok(true)
     };
-    let rest = if conn.contains("://") {
+    let rest = if super::url::after_scheme(conn).is_some() {
         split_url(conn, &mut take)?
     } else {
         split_key_values(conn, &mut take)?
