@@ -17,6 +17,7 @@ pub mod names;
 pub mod plan;
 pub mod render;
 pub mod shell;
+pub mod vendor;
 pub mod wizard;
 pub mod workflow_check;
 

@@ -154,6 +154,7 @@ pub fn render_app(
             &mut files,
         )?;
     }
+    files.extend(crate::vendor::files());
     files.push(RenderedFile {
         path: "Cargo.lock".to_string(),
         contents: crate::lockfile::render(catalog.app_lock, &answers.app_name)?.into_bytes(),
@@ -223,7 +224,11 @@ pub fn classify(
         .map(|f| {
             let sha256 = sha256_hex(&f.contents);
             let recorded = previous.and_then(|m| m.files.get(&f.path));
-            let action = classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
+            let mut action =
+                classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
+            if action == Action::Conflict && crate::vendor::is_managed(&f.path) {
+                action = Action::Overwrite; // managed as one unit: never the user's
+            }
             FilePlan {
                 path: f.path,
                 action,
