@@ -224,11 +224,8 @@ pub fn classify(
         .map(|f| {
             let sha256 = sha256_hex(&f.contents);
             let recorded = previous.and_then(|m| m.files.get(&f.path));
-            let mut action =
-                classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
-            if action == Action::Conflict && crate::vendor::is_managed(&f.path) {
-                action = Action::Overwrite; // managed as one unit: never the user's
-            }
+            let action = classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
+            let action = crate::vendor::managed_action(&f.path, action);
             FilePlan {
                 path: f.path,
                 action,

@@ -9,6 +9,7 @@ tasker-app manages these files as one unit: each carries a header saying so,
 and a re-run replaces them (a hand edit is overwritten, never a conflict).
 */
 
+use crate::plan::Action;
 use crate::render::{RenderedFile, walk};
 use include_dir::{Dir, include_dir};
 
@@ -26,6 +27,16 @@ const HEADER: [&str; 3] = [
 /// True for files a re-run replaces even when edited.
 pub fn is_managed(path: &str) -> bool {
     path.starts_with(DB_CRATE_DIR) && path[DB_CRATE_DIR.len()..].starts_with('/')
+}
+
+/// A vendored file the user edited is not a conflict: the unit is
+/// tasker-app's, so the edit is overwritten (and the status line says so).
+pub fn managed_action(path: &str, action: Action) -> Action {
+    if action == Action::Conflict && is_managed(path) {
+        Action::Overwrite
+    } else {
+        action
+    }
 }
 
 /// The crate's manifest and sources, with the header, at their app paths.
@@ -86,5 +97,12 @@ mod tests {
         }
         assert!(is_managed("vendor/tasker-app-db/src/lib.rs"));
         assert!(!is_managed("vendor/tasker-app-dbx/a"));
+        let lib = "vendor/tasker-app-db/src/lib.rs";
+        assert_eq!(managed_action(lib, Action::Conflict), Action::Overwrite);
+        assert_eq!(managed_action(lib, Action::Identical), Action::Identical);
+        assert_eq!(
+            managed_action("src/main.rs", Action::Conflict),
+            Action::Conflict
+        );
     }
 }
