@@ -225,3 +225,42 @@ fn both_sides_refuse_the_same_file_for_the_same_reason_and_apply_nothing() {
         "SELECT to_regnamespace('tasker_app') IS NULL AND to_regclass('public._sqlx_migrations') IS NULL"
     ));
 }
+
+#[test]
+fn the_cli_check_covers_a_view_the_user_added_to_db() {
+    // No app build needed: the CLI alone, on an app folder it fills.
+    let db = TestDb::new("proto_user_view");
+    let app = app_dir();
+    let install = |db: &TestDb| {
+        run(tasker_app()
+            .arg("install-database-objects")
+            .arg(app.path())
+            .args(["--database-url", &db.url]))
+    };
+    assert_eq!(install(&db).code, 0);
+    std::fs::write(
+        app.path().join("db/views/zz_mine.sql"),
+        "CREATE OR REPLACE VIEW app.zz_mine AS SELECT 1 AS one;\n",
+    )
+    .unwrap();
+    let out = cli(app.path(), &db, true);
+    assert_eq!(out.code, 5, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("view app.zz_mine (missing"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(install(&db).code, 0);
+    assert_eq!(cli(app.path(), &db, true).code, 0);
+    db.client()
+        .batch_execute("CREATE OR REPLACE VIEW app.zz_mine AS SELECT 2 AS one")
+        .unwrap();
+    let out = cli(app.path(), &db, true);
+    assert_eq!(out.code, 5, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("view app.zz_mine (drifted: changed in the database"),
+        "{}",
+        out.stderr
+    );
+}
