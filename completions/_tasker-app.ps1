@@ -73,7 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
         'tasker-app;install-database-objects' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database to install into')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Compare the live database with the embedded definitions; exit 5 on drift')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Compare the live database with every function and view in APP_DIR/db (yours included; tasker-app''s own when there is no db/); exit 5 on drift')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would run; change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

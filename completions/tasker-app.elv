@@ -66,7 +66,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         &'tasker-app;install-database-objects'= {
             cand --database-url 'Database to install into'
             cand --format 'Output format'
-            cand --check 'Compare the live database with the embedded definitions; exit 5 on drift'
+            cand --check 'Compare the live database with every function and view in APP_DIR/db (yours included; tasker-app''s own when there is no db/); exit 5 on drift'
             cand --dry-run 'Print what would run; change nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -60,7 +60,7 @@ complete -c tasker-app -n "__fish_tasker_app_using_subcommand validate-environme
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l database-url -d 'Database to install into' -r
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
-complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l check -d 'Compare the live database with the embedded definitions; exit 5 on drift'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l check -d 'Compare the live database with every function and view in APP_DIR/db (yours included; tasker-app\'s own when there is no db/); exit 5 on drift'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -l dry-run -d 'Print what would run; change nothing'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand install-database-objects" -s V -l version -d 'Print version'

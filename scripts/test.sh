@@ -33,9 +33,9 @@ main() {
     export TASKER_APP_TEST_DATABASE_URL DATABASE_URL TASKER_APP_TEST_SSLROOTCERT
     say "lint: rustfmt, clippy"
     cargo fmt --check
-    cargo clippy --locked --all-targets -- -D warnings
+    cargo clippy --locked --workspace --all-targets -- -D warnings
     say "cargo test (unit, CLI, database, generated app end to end)"
-    cargo test --locked --all-targets -- --test-threads="${TASKER_APP_TEST_THREADS:-2}"
+    cargo test --locked --workspace --all-targets -- --test-threads="${TASKER_APP_TEST_THREADS:-2}"
     say "installer tests"
     sh tests/installer/run.sh
 }

@@ -186,7 +186,8 @@ pub struct InstallDbArgs {
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Compare the live database with the embedded definitions; exit 5 on drift
+    /// Compare the live database with every function and view in APP_DIR/db
+    /// (yours included; tasker-app's own when there is no db/); exit 5 on drift
     #[arg(long)]
     pub check: bool,
 

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod process;
 pub mod render;
 pub mod shell;
+pub mod vendor;
 pub mod wizard;
 pub mod workflow_check;
 

@@ -84,5 +84,8 @@ mod tests {
         let lock = render(base, "shop").unwrap();
         assert!(lock.contains("name = \"shop\""));
         assert!(lock.contains("name = \"tasker-worker\"\nversion = \"0.1.8\""));
+        // The vendored protocol crate is a path package of the app's lock.
+        assert!(lock.contains("name = \"tasker-app-db\"\nversion = \"0.1.0\"\ndependencies"));
+        assert!(lock.contains(" \"tasker-app-db\",\n"));
     }
 }

@@ -154,6 +154,7 @@ pub fn render_app(
             &mut files,
         )?;
     }
+    files.extend(crate::vendor::files());
     files.push(RenderedFile {
         path: "Cargo.lock".to_string(),
         contents: crate::lockfile::render(catalog.app_lock, &answers.app_name)?.into_bytes(),
@@ -224,6 +225,7 @@ pub fn classify(
             let sha256 = sha256_hex(&f.contents);
             let recorded = previous.and_then(|m| m.files.get(&f.path));
             let action = classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
+            let action = crate::vendor::managed_action(&f.path, action);
             FilePlan {
                 path: f.path,
                 action,

@@ -32,11 +32,7 @@ fn installing_twice_applies_everything_once_then_nothing() {
         first.stderr
     );
     assert!(
-        app.path().join("db/views").is_dir()
-            && app
-                .path()
-                .join("db/bootstrap/0001_tracking_schema.sql")
-                .is_file()
+        app.path().join("db/views").is_dir() && app.path().join("db/compat/uuidv7.sql").is_file()
     );
     let objects = db.scalar_i64("SELECT count(*) FROM tasker_app.database_objects");
     let engine = db.scalar_i64("SELECT count(*) FROM _sqlx_migrations");
@@ -301,7 +297,7 @@ fn a_user_edited_file_is_a_conflict_and_nothing_is_written() {
         out.stderr
     );
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), "-- mine\n");
-    assert!(!app.path().join("db/bootstrap").exists());
+    assert!(!app.path().join("db/compat").exists());
     assert!(db.scalar_bool("SELECT to_regnamespace('tasker_app') IS NULL"));
 }
 

@@ -2,12 +2,14 @@
 `tasker-app install-database-objects [APP_DIR]`: copy the embedded SQL into
 `APP_DIR/db/` (never over a file the user edited: that is a conflict, exit 3,
 and nothing is written), then apply everything pending in one transaction.
-`--check` compares the live database with the embedded definitions (exit 5 on
-drift, naming each object); `--dry-run` prints what would happen.
+`--check` compares the live database with every function and view of
+`APP_DIR/db/` (tasker-app's and the user's; the embedded definitions when
+APP_DIR has no `db/`), exit 5 on drift naming each object; `--dry-run` prints
+what would happen.
 */
 
 use crate::cli::{Format, InstallDbArgs};
-use crate::db::{self, DbSources, Status, sources};
+use crate::db::{self, Status, sources};
 use crate::error::{CliError, Exit};
 use crate::manifest::{self, Manifest, sha256_hex};
 use crate::plan::{Action, FilePlan, classify_file};
@@ -25,7 +27,7 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
         db::url::check(url)?;
     }
     if args.check {
-        return check(url, args.format, shell);
+        return check(&args.app_dir, url, args.format, shell);
     }
     refuse_unless_app(&args.app_dir)?;
     let embedded = sources::embedded_files()?;
@@ -188,11 +190,16 @@ fn print_dry_run(app_dir: &Path, copies: &[FilePlan], format: Format, shell: &Sh
     Ok(())
 }
 
-fn check(url: Option<&str>, format: Format, shell: &Shell) -> Result<()> {
+fn check(app_dir: &Path, url: Option<&str>, format: Format, shell: &Shell) -> Result<()> {
     let url = url.ok_or_else(|| {
         CliError::usage("--check needs a database: pass --database-url or set DATABASE_URL")
     })?;
-    let sources = DbSources::embedded()?;
+    let db_dir = app_dir.join("db");
+    let sources = if db_dir.is_dir() {
+        sources::from_dir(&db_dir)?
+    } else {
+        sources::embedded()?
+    };
     let statuses = db::check(url, &sources)?;
     let bad: Vec<String> = statuses
         .iter()

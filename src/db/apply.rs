@@ -3,13 +3,17 @@ Applying everything in ONE transaction, in the order of docs/ARCHITECTURE.md:
 bootstrap, compat, engine migrations, app migrations, functions, views. Any
 failure rolls the whole transaction back: the database is left exactly as it
 was. A second run finds everything recorded and applies nothing.
+
+Which SQL runs, under which search_path, what is recorded and what to do when
+a file fails are `tasker-app-db`'s (shared with the app's `migrate`); this
+module executes them with the sync `postgres` client.
 */
 
-use super::connect::{db_error_text, quote_ident};
+use super::connect::db_error_text;
 use super::deferred::Deferred;
 use super::engine::{self, EngineMigration};
-use super::objects::{self, Status};
-use super::sources::{DbObject, DbSources, ObjectKind, SqlFile};
+use super::objects;
+use super::sources::{DbObject, DbSources, SqlFile};
 use crate::error::{CliError, Exit};
 use crate::shell::Shell;
 use anyhow::{Context, Result, anyhow, bail};
@@ -18,6 +22,8 @@ use postgres::{Client, Transaction};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Instant;
+use tasker_app_db::decide::{self, MigrationStep, OnError, Round, Status};
+use tasker_app_db::sql;
 
 /// What one apply did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -70,13 +76,17 @@ pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<
     let db: String = tx.query_one("SELECT current_database()", &[])?.get(0);
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&engine::lock_id(&db)])?;
 
+    tx.batch_execute(sql::RESET_SEARCH_PATH)?;
+    tx.batch_execute(sql::TRACKING_DDL)
+        .map_err(|e| sql_failure("creating the tracking schema tasker_app", &e, url))?;
     for file in inputs
         .sources
         .bootstrap
         .iter()
         .chain(&inputs.sources.compat)
     {
-        run_file(&mut tx, file, url)?;
+        tx.batch_execute(sql::RESET_SEARCH_PATH)?;
+        run_sql(&mut tx, file, url)?;
     }
     if let Some(migrations) = inputs.engine {
         engine_step(&mut tx, migrations, &mut report, shell, url)?;
@@ -91,9 +101,14 @@ pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<
     Ok(report)
 }
 
-/// Runs one file; on failure the error names it and says nothing was applied.
+/// Runs one user file (migrations, functions, views) under the protocol's
+/// search_path; on failure the error names it and says nothing was applied.
 fn run_file(tx: &mut Transaction<'_>, file: &SqlFile, url: &str) -> Result<()> {
-    tx.batch_execute("RESET search_path")?;
+    tx.batch_execute(sql::USER_SEARCH_PATH)?;
+    run_sql(tx, file, url)
+}
+
+fn run_sql(tx: &mut Transaction<'_>, file: &SqlFile, url: &str) -> Result<()> {
     tx.batch_execute(&file.sql)
         .map_err(|e| sql_failure(&format!("db/{}", file.rel_path), &e, url))
 }
@@ -122,7 +137,7 @@ fn engine_step(
     shell: &Deferred<'_>,
     url: &str,
 ) -> Result<()> {
-    tx.batch_execute("RESET search_path")?;
+    tx.batch_execute(sql::RESET_SEARCH_PATH)?;
     tx.batch_execute(engine::MIGRATIONS_TABLE_DDL)
         .map_err(|e| sql_failure("creating _sqlx_migrations", &e, url))?;
     if let Some(row) = tx.query_opt(
@@ -193,7 +208,7 @@ fn engine_step(
             }
         }
     }
-    tx.batch_execute("RESET search_path")?;
+    tx.batch_execute(sql::RESET_SEARCH_PATH)?;
     Ok(())
 }
 
@@ -205,28 +220,21 @@ fn app_migrations_step(
     url: &str,
 ) -> Result<()> {
     let applied: HashMap<String, String> = tx
-        .query(
-            "SELECT version, sha256 FROM tasker_app.applied_migrations",
-            &[],
-        )?
+        .query(sql::APPLIED_MIGRATIONS, &[])?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     for m in &sources.migrations {
-        match applied.get(&m.version) {
-            Some(sha) => {
-                if *sha != m.file.sha256 {
-                    shell.warn(format!(
-                        "db/{} changed after it was applied; migrations run once, so write the change as a new migration",
-                        m.file.rel_path
-                    ));
-                }
+        match decide::migration_step(m, applied.get(&m.version).map(String::as_str)) {
+            MigrationStep::AlreadyApplied => report.unchanged += 1,
+            MigrationStep::ChangedAfterApply(warning) => {
+                shell.warn(warning);
                 report.unchanged += 1;
             }
-            None => {
+            MigrationStep::Apply => {
                 run_file(tx, &m.file, url)?;
                 tx.execute(
-                    "INSERT INTO tasker_app.applied_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                    sql::RECORD_MIGRATION,
                     &[&m.version, &m.name, &m.file.sha256],
                 )?;
                 shell.status("migrate", format!("db/{}", m.file.rel_path));
@@ -257,28 +265,29 @@ fn objects_step(
     // Files run in name order; one that needs an object created by a later
     // file (a view on a view) is retried after the others, until no progress.
     while !pending.is_empty() {
+        let tried = pending.len();
         let mut deferred = Vec::new();
-        let mut last_error = None;
-        let before = pending.len();
+        let mut first_error = None;
         for (object, status) in pending {
             match install_object(tx, object, inputs.url)? {
                 None => record_object(tx, object, status, inputs, report, shell)?,
                 Some(err) => {
-                    last_error = Some(err);
+                    first_error.get_or_insert((object, err));
                     deferred.push((object, status));
                 }
             }
         }
-        if deferred.len() == before {
-            let (object, _) = deferred[0];
-            let err = last_error.expect("a deferred object has an error");
-            return Err(sql_failure(
-                &format!("db/{}", object.file.rel_path),
-                &err,
-                inputs.url,
-            ));
+        match decide::after_round(tried, deferred.len()) {
+            Round::Done | Round::Again => pending = deferred,
+            Round::Stuck => {
+                let (object, err) = first_error.expect("a deferred object has an error");
+                return Err(sql_failure(
+                    &format!("db/{}", object.file.rel_path),
+                    &err,
+                    inputs.url,
+                ));
+            }
         }
-        pending = deferred;
     }
     Ok(())
 }
@@ -293,19 +302,17 @@ fn record_object(
 ) -> Result<()> {
     let fingerprint = objects::fingerprint(tx, object)?;
     if fingerprint.is_none() {
-        bail!(
-            "db/{} ran, but no {} named {} exists afterwards; name the object in the file as `schema.name`; nothing was applied",
-            object.file.rel_path,
-            object.kind.as_str(),
-            object.name
-        );
+        bail!("{}; nothing was applied", decide::not_created(object));
     }
     tx.execute(
-        "INSERT INTO tasker_app.database_objects (name, kind, sha256, fingerprint, tool_version, installed_at)
-         VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, sha256 = EXCLUDED.sha256,
-             fingerprint = EXCLUDED.fingerprint, tool_version = EXCLUDED.tool_version, installed_at = now()",
-        &[&object.name, &object.kind.as_str(), &object.file.sha256, &fingerprint, &inputs.tool_version],
+        sql::RECORD_OBJECT,
+        &[
+            &object.name.key(),
+            &object.kind.as_str(),
+            &object.file.sha256,
+            &fingerprint,
+            &inputs.tool_version,
+        ],
     )?;
     let verb = if status == Status::Missing {
         "create"
@@ -327,17 +334,6 @@ fn record_object(
     Ok(())
 }
 
-/// True for errors a later file may cure (it creates the missing object).
-fn may_depend_on_a_later_file(err: &postgres::Error) -> bool {
-    [
-        SqlState::UNDEFINED_TABLE,
-        SqlState::UNDEFINED_FUNCTION,
-        SqlState::UNDEFINED_OBJECT,
-    ]
-    .iter()
-    .any(|c| err.code() == Some(c))
-}
-
 /// Runs an object's file in a savepoint. `Ok(Some(err))`: it needs an object
 /// that does not exist yet (retry later). A view whose columns changed cannot
 /// be replaced in place (PostgreSQL refuses to drop or rename view columns);
@@ -347,36 +343,27 @@ fn install_object(
     object: &DbObject,
     url: &str,
 ) -> Result<Option<postgres::Error>> {
-    tx.batch_execute("RESET search_path")?;
+    tx.batch_execute(sql::USER_SEARCH_PATH)?;
     let mut attempt = tx.transaction()?;
-    match attempt.batch_execute(&object.file.sql) {
+    let err = match attempt.batch_execute(&object.file.sql) {
         Ok(()) => {
             attempt.commit()?;
-            Ok(None)
+            return Ok(None);
         }
-        Err(e) if may_depend_on_a_later_file(&e) => {
-            attempt.rollback()?;
-            Ok(Some(e))
-        }
-        Err(e)
-            if object.kind == ObjectKind::View
-                && e.code() == Some(&SqlState::INVALID_TABLE_DEFINITION) =>
-        {
-            attempt.rollback()?;
-            let (schema, name) = object.name.split_once('.').unwrap_or(("app", &object.name));
-            let drop = format!(
-                "DROP VIEW IF EXISTS {}.{}",
-                quote_ident(schema),
-                quote_ident(name)
-            );
-            tx.batch_execute(&drop)
+        Err(e) => e,
+    };
+    attempt.rollback()?;
+    match decide::on_error(object.kind, err.code().map(SqlState::code)) {
+        OnError::Defer => Ok(Some(err)),
+        OnError::DropAndRecreate => {
+            tx.batch_execute(&sql::drop_view(&object.name))
                 .map_err(|e| sql_failure(&format!("replacing view {}", object.name), &e, url))?;
             run_file(tx, &object.file, url)?;
             Ok(None)
         }
-        Err(e) => Err(sql_failure(
+        OnError::Fail => Err(sql_failure(
             &format!("db/{}", object.file.rel_path),
-            &e,
+            &err,
             url,
         )),
     }

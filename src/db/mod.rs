@@ -27,7 +27,7 @@ command with exit 5. No message ever contains a password: URLs are shown
 through [`url::describe`] / [`url::redact`], driver texts through [`url::scrub`].
 
 # Order (docs/ARCHITECTURE.md)
-bootstrap (schema `tasker_app`), compat (`uuidv7()`), engine migrations
+the tracking schema `tasker_app` (`tasker-app-db`), bootstrap, compat (`uuidv7()`), engine migrations
 (`_sqlx_migrations`, exactly as sqlx 0.8 records them: see [`engine`]), app
 migrations (`tasker_app.applied_migrations`), functions, views
 (`tasker_app.database_objects`). All in one transaction.
@@ -62,13 +62,14 @@ pub fn plan_steps<'a>(
         .into_iter()
         .filter_map(|(p, b)| p.strip_prefix("db/").map(|r| (r, b)))
         .collect();
-    let sources = match DbSources::from_files(db_files) {
+    let sources = match sources::from_files(db_files) {
         Ok(s) => s,
         Err(e) => return vec![format!("error: {e:#}")],
     };
     let mut steps =
         vec!["connect (10 s timeout); create the database if it does not exist".to_string()];
     steps.push("begin one transaction".into());
+    steps.push("tracking schema tasker_app (tasker-app-db)".into());
     for f in &sources.bootstrap {
         steps.push(format!("bootstrap: db/{}", f.rel_path));
     }
@@ -108,7 +109,7 @@ pub fn plan_steps_for_plan(plan: &crate::plan::Plan) -> Vec<String> {
 
 /// Applies `APP/db` and the engine migrations of the app's pinned tasker-shared.
 pub fn apply_app_dir(url: &str, app_dir: &Path, shell: &Shell) -> Result<Report> {
-    let sources = DbSources::from_dir(&app_dir.join("db"))?;
+    let sources = sources::from_dir(&app_dir.join("db"))?;
     let mut fetching = None;
     let located = engine::locate(app_dir, |v| {
         shell.status(

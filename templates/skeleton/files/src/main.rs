@@ -33,7 +33,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Prepare the database: the engine's migrations and the app's own (idempotent)
-    Migrate,
+    Migrate {
+        /// Apply nothing; compare every function and view in db/ with the
+        /// database (exit 5 when one is missing or drifted)
+        #[arg(long)]
+        check: bool,
+    },
     /// Run orchestration and a worker in one process (REST API on 127.0.0.1:8080)
     Serve,
     /// Develop: migrate if needed, then fake API + orchestration + a worker in
@@ -74,7 +79,7 @@ impl Command {
             Command::Serve | Command::Orchestration | Command::Worker | Command::FakeApi { .. } => {
                 "info,sqlx=error,tower_http=warn,h2=warn,hyper=warn"
             }
-            Command::Migrate => "warn,sqlx=error",
+            Command::Migrate { .. } => "warn,sqlx=error",
             // One `ready` line, then only what goes wrong.
             Command::Dev { .. } => "warn,sqlx=error",
             // `run` reports failures itself; the client's own log lines would repeat them.
@@ -130,7 +135,13 @@ async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Resul
     tasker_shared::logging::init_tracing();
 
     match command {
-        Command::Migrate => commands::migrate::execute(&settings).await?,
+        Command::Migrate { check: false } => commands::migrate::execute(&settings).await?,
+        Command::Migrate { check: true } => {
+            if !commands::migrate::check(&settings).await? {
+                // The same code as `tasker-app install-database-objects --check`.
+                return Ok(ExitCode::from(5));
+            }
+        }
         Command::Serve => commands::serve::execute(&settings).await?,
         Command::Dev {
             fake_api_port,

@@ -1,64 +1,62 @@
 //! `APP migrate`: prepares the database, idempotently, in this order:
 //!
-//! 1. `db/bootstrap/*.sql` (the `tasker_app` tracking schema) and
-//!    `db/compat/*.sql` (`uuidv7()` where PostgreSQL lacks it). Written to be
-//!    safe to run every time.
+//! 1. The `tasker_app` tracking schema, then `db/bootstrap/*.sql` and
+//!    `db/compat/*.sql` (`uuidv7()` where PostgreSQL lacks it): safe to run
+//!    every time.
 //! 2. The engine's migrations (embedded in `tasker-shared`, tracked by sqlx in
 //!    `_sqlx_migrations`). They need a superuser: one creates an event trigger.
 //! 3. `db/migrations/NNNN_name.sql`, each applied once, tracked in
-//!    `tasker_app.applied_migrations` (version `NNNN`, name `name`).
-//! 4. `db/functions/*.sql`, then `db/views/*.sql` (`CREATE OR REPLACE`), tracked
-//!    in `tasker_app.database_objects` with the file's sha256 and the live
-//!    definition's fingerprint; re-applied when either changed (see `objects`).
+//!    `tasker_app.applied_migrations`.
+//! 4. `db/functions/*.sql`, then `db/views/*.sql`, tracked in
+//!    `tasker_app.database_objects`; (re)applied when missing, changed on disk
+//!    or changed in the database by hand (see `objects`).
 //!
 //! Steps 3 and 4 run in one transaction: all of them apply, or none.
-//! A second run applies nothing and says so.
+//! `APP migrate --check` applies nothing and reports drift (exit 5).
+//!
+//! What the files mean, which are refused, the SQL and the decisions are the
+//! protocol of `tasker-app-db` (vendor/tasker-app-db), the same code
+//! `tasker-app install-database-objects` runs: the two always agree.
 
 mod objects;
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
+use anyhow::{Context, Result};
 use sqlx::postgres::{PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
+use tasker_app_db::decide::{self, MigrationStep};
+use tasker_app_db::{Sources, sql};
 use tasker_shared::database::migrator::MIGRATOR;
 
 use crate::config::{Settings, redact};
 
-/// The app's SQL files run with this path: unqualified names mean schema `app`.
-const APP_SEARCH_PATH: &str = "SET LOCAL search_path TO app, public";
-
 pub async fn execute(settings: &Settings) -> Result<()> {
     let url = settings.require_database_url()?;
-    let db_dir = settings.app_dir.join("db");
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(url)
-        .await
-        .with_context(|| format!("could not connect to {}", redact(url)))?;
-
-    let mut changes = 0;
-    for folder in ["bootstrap", "compat"] {
-        for file in sql_files(&db_dir.join(folder))? {
-            let sql = read(&file)?;
-            sqlx::raw_sql(&sql)
-                .execute(&pool)
-                .await
-                .with_context(|| format!("{} failed", file.display()))?;
-            status("prepare", &relative(&file, &settings.app_dir));
-        }
-    }
-
-    changes += engine_migrations(&pool).await?;
+    let sources = read_sources(&settings.app_dir)?;
+    let pool = connect(url).await?;
 
     let mut tx = pool.begin().await.context("could not open a transaction")?;
-    sqlx::raw_sql(APP_SEARCH_PATH).execute(&mut *tx).await?;
-    changes += app_migrations(&mut tx, &db_dir.join("migrations")).await?;
-    changes +=
-        objects::install(&mut tx, &db_dir.join("functions"), objects::Kind::Function).await?;
-    changes += objects::install(&mut tx, &db_dir.join("views"), objects::Kind::View).await?;
+    sqlx::raw_sql(sql::RESET_SEARCH_PATH).execute(&mut *tx).await?;
+    sqlx::raw_sql(sql::TRACKING_DDL)
+        .execute(&mut *tx)
+        .await
+        .context("creating the tracking schema tasker_app failed")?;
+    for file in sources.bootstrap.iter().chain(&sources.compat) {
+        sqlx::raw_sql(sql::RESET_SEARCH_PATH).execute(&mut *tx).await?;
+        sqlx::raw_sql(&file.sql)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("db/{} failed", file.rel_path))?;
+    }
+    tx.commit().await.context("could not commit db/bootstrap and db/compat")?;
+
+    let mut changes = engine_migrations(&pool).await?;
+
+    let mut tx = pool.begin().await.context("could not open a transaction")?;
+    changes += app_migrations(&mut tx, &sources).await?;
+    changes += objects::install(&mut tx, &sources).await?;
     tx.commit()
         .await
         .context("could not commit the app's migrations")?;
@@ -71,20 +69,65 @@ pub async fn execute(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// `migrate --check`: every function and view of `db/` against the
+/// database, `ok | missing | drifted`. True when all are ok.
+pub async fn check(settings: &Settings) -> Result<bool> {
+    let url = settings.require_database_url()?;
+    let sources = read_sources(&settings.app_dir)?;
+    let pool = connect(url).await?;
+    let mut conn = pool.acquire().await?;
+    let statuses = objects::statuses(&mut conn, &sources).await?;
+    let mut differ = 0;
+    for (object, verdict) in &statuses {
+        let mut line = format!(
+            "{:>9}  {} {}",
+            verdict.status.as_str(),
+            object.kind.as_str(),
+            object.name
+        );
+        if !verdict.reason.is_empty() {
+            line.push_str(&format!(" ({})", verdict.reason));
+            differ += 1;
+        }
+        println!("{line}");
+    }
+    println!("{} object(s), {differ} differ", statuses.len());
+    Ok(differ == 0)
+}
+
+/// `db/`, read and classified by the protocol (a refused file stops here,
+/// before any connection, with the same words the tasker-app CLI uses).
+fn read_sources(app_dir: &Path) -> Result<Sources> {
+    let db_dir = app_dir.join("db");
+    let files = tasker_app_db::layout::read_dir(&db_dir)
+        .with_context(|| format!("could not read {}", db_dir.display()))?;
+    Ok(Sources::from_files(
+        files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
+    )?)
+}
+
+async fn connect(url: &str) -> Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect(url)
+        .await
+        .with_context(|| format!("could not connect to {}", redact(url)))
+}
+
 /// Apply the engine's pending migrations; returns how many there were.
 async fn engine_migrations(pool: &PgPool) -> Result<usize> {
     let table_exists: bool =
         sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
             .fetch_one(pool)
             .await?;
-    let applied: HashSet<i64> = if table_exists {
+    let applied: std::collections::HashSet<i64> = if table_exists {
         sqlx::query_scalar("SELECT version FROM public._sqlx_migrations WHERE success")
             .fetch_all(pool)
             .await?
             .into_iter()
             .collect()
     } else {
-        HashSet::new()
+        Default::default()
     };
     let pending: Vec<_> = MIGRATOR
         .iter()
@@ -112,90 +155,40 @@ async fn engine_migrations(pool: &PgPool) -> Result<usize> {
 }
 
 /// Apply `db/migrations/*.sql` files not yet recorded; returns how many.
-async fn app_migrations(conn: &mut PgConnection, dir: &Path) -> Result<usize> {
-    let applied: HashMap<String, String> =
-        sqlx::query("SELECT version, sha256 FROM tasker_app.applied_migrations")
-            .fetch_all(&mut *conn)
-            .await
-            .context("could not read tasker_app.applied_migrations (is db/bootstrap there?)")?
-            .into_iter()
-            .map(|row| (row.get("version"), row.get("sha256")))
-            .collect();
+async fn app_migrations(conn: &mut PgConnection, sources: &Sources) -> Result<usize> {
+    let applied: HashMap<String, String> = sqlx::query(sql::APPLIED_MIGRATIONS)
+        .fetch_all(&mut *conn)
+        .await
+        .context("could not read tasker_app.applied_migrations")?
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
 
     let mut count = 0;
-    let mut versions_seen = HashSet::new();
-    for file in sql_files(dir)? {
-        let stem = file_stem(&file);
-        let (version, name) = stem.split_once('_').unwrap_or((stem.as_str(), ""));
-        if !versions_seen.insert(version.to_string()) {
-            bail!(
-                "two migrations share version {version} in {}; give each file its own number",
-                dir.display()
-            );
-        }
-        let sql = read(&file)?;
-        let sha = sha256(&sql);
-        match applied.get(version) {
-            Some(recorded) if *recorded == sha => {}
-            Some(_) => eprintln!(
-                "warning: db/migrations/{stem}.sql changed after it was applied; \
-                 migrations run once, so add a new migration for the change"
-            ),
-            None => {
-                sqlx::raw_sql(&sql)
+    for m in &sources.migrations {
+        match decide::migration_step(m, applied.get(&m.version).map(String::as_str)) {
+            MigrationStep::AlreadyApplied => {}
+            MigrationStep::ChangedAfterApply(warning) => eprintln!("warning: {warning}"),
+            MigrationStep::Apply => {
+                sqlx::raw_sql(sql::USER_SEARCH_PATH)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::raw_sql(&m.file.sql)
                     .execute(&mut *conn)
                     .await
-                    .with_context(|| format!("migration {} failed", file.display()))?;
-                sqlx::query(
-                    "INSERT INTO tasker_app.applied_migrations (version, name, sha256) \
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(version)
-                .bind(name)
-                .bind(&sha)
-                .execute(&mut *conn)
-                .await?;
-                status("migration", &stem);
+                    .with_context(|| format!("db/{} failed; nothing was applied", m.file.rel_path))?;
+                sqlx::query(sql::RECORD_MIGRATION)
+                    .bind(&m.version)
+                    .bind(&m.name)
+                    .bind(&m.file.sha256)
+                    .execute(&mut *conn)
+                    .await?;
+                status("migrate", &format!("db/{}", m.file.rel_path));
                 count += 1;
             }
         }
     }
     Ok(count)
-}
-
-/// `*.sql` files directly in `dir`, sorted by name; none when `dir` is absent.
-pub(super) fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("could not list {}", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "sql"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-pub(super) fn read(file: &Path) -> Result<String> {
-    std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))
-}
-
-pub(super) fn file_stem(file: &Path) -> String {
-    file.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn relative(file: &Path, base: &Path) -> String {
-    file.strip_prefix(base)
-        .unwrap_or(file)
-        .display()
-        .to_string()
-}
-
-pub(super) fn sha256(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// One status line on stderr, Rails-style.
