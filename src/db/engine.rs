@@ -202,22 +202,34 @@ pub fn locate(app_dir: &Path, on_fetch: impl FnOnce(&str)) -> Result<(PathBuf, S
     )
 }
 
-/// `cargo fetch` for the app, or for a stand-in crate when the folder is not
-/// a Cargo project (a bare `db/` folder).
+/// `cargo fetch` for the app; when the folder has no Cargo project of its own
+/// (a bare `db/` folder) or Cargo cannot fetch it (a manifest without targets,
+/// a workspace member, a broken file), for a stand-in crate that depends on
+/// exactly the pinned `tasker-shared`.
 fn fetch(app_dir: &Path, version: &str) -> Result<()> {
     let manifest = app_dir.join("Cargo.toml");
-    let stand_in;
-    let manifest = if manifest.is_file() {
-        manifest
+    let app_failure = if manifest.is_file() {
+        match cargo_fetch(&manifest) {
+            Ok(()) if find_in_registry(version).is_some() => return Ok(()),
+            Ok(()) => None,
+            Err(e) => Some(e),
+        }
     } else {
-        stand_in = stand_in_crate(version)?;
-        stand_in.path().join("Cargo.toml")
+        None
     };
+    let stand_in = stand_in_crate(version)?;
+    cargo_fetch(&stand_in.path().join("Cargo.toml")).map_err(|e| match app_failure {
+        Some(first) => e.context(format!("for the app: {first:#}; then for a stand-in crate")),
+        None => e,
+    })
+}
+
+fn cargo_fetch(manifest: &Path) -> Result<()> {
     let output = crate::process::run(
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .arg("fetch")
             .arg("--manifest-path")
-            .arg(&manifest),
+            .arg(manifest),
         FETCH_TIMEOUT,
         crate::process::Group::Shared,
     )
