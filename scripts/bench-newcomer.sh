@@ -61,7 +61,8 @@ install() { sh "$repo/install.sh" --from-source "$repo" -y --no-modify-path >"$w
 build_app() { (cd "$work" && tasker-app build shop -t ecommerce --database-url "$app_url" --yes) >"$work/build.log" 2>&1; }
 compile() { (cd "$work/shop" && cargo build) >"$work/compile.log" 2>&1; }
 first_workflow() {
-    (cd "$work/shop" && exec cargo run -q -- dev) >"$work/dev.log" 2>&1 &
+    : >"$work/dev.log"
+    (cd "$work/shop" && exec cargo run -q -- dev) >>"$work/dev.log" 2>&1 &
     dev_pid=$!
     local waited=0
     until grep -q '^ready:' "$work/dev.log"; do
