@@ -367,4 +367,4 @@ fn print_next_steps(plan: &Plan, workflows: &[&Workflow], db_ready: bool, shell:
 
 /// What the first `cargo build` of an app costs, as measured (scripts/bench-newcomer.sh).
 const FIRST_BUILD: &str =
-    "the first build compiles the engine (~600 crates): minutes (about 6 on 2 cores); then seconds";
+    "the first build compiles the engine (~600 crates): minutes (6 to 7 on 2 quiet cores); then seconds";
