@@ -366,5 +366,4 @@ fn print_next_steps(plan: &Plan, workflows: &[&Workflow], db_ready: bool, shell:
 }
 
 /// What the first `cargo build` of an app costs, as measured (scripts/bench-newcomer.sh).
-const FIRST_BUILD: &str =
-    "the first build compiles the engine (~600 crates): minutes (6 to 7 on 2 quiet cores); then seconds";
+const FIRST_BUILD: &str = "the first build compiles the engine (~600 crates): minutes (6 to 7 on 2 quiet cores); then seconds";
