@@ -54,7 +54,7 @@ fn ask_all(args: &mut BuildArgs, catalog: &Catalog, shell: &Shell, term: &Term) 
     let theme: &dyn Theme = if shell.color() { &colorful } else { &simple };
     shell.info("Creating a Tasker workflow app. Enter accepts the [default]; Ctrl-C quits and writes nothing.");
 
-    args.app_name = Some(ask_name(theme, term)?);
+    args.app_name = Some(ask_name(theme, term, &args.output_dir)?);
     if args.templates.is_empty() {
         args.templates = ask_workflows(theme, term, catalog)?;
     }
@@ -79,12 +79,20 @@ fn ask_all(args: &mut BuildArgs, catalog: &Catalog, shell: &Shell, term: &Term) 
 
 const ABANDONED: &str = "the questions were abandoned; nothing was written";
 
-fn ask_name(theme: &dyn Theme, term: &Term) -> Result<String> {
+fn ask_name(theme: &dyn Theme, term: &Term, output_dir: &std::path::Path) -> Result<String> {
     let name: String = Input::with_theme(theme)
         .with_prompt("App name (a Cargo package name)")
         .default(DEFAULT_APP_NAME.to_string())
         .validate_with(|input: &String| -> Result<(), String> {
-            crate::names::validate_app_name(input.trim()).map_err(|e| e.message)
+            let name = input.trim();
+            crate::names::validate_app_name(name).map_err(|e| e.message)?;
+            // The folder rule of build itself, asked now rather than after
+            // every other question.
+            let app_dir = output_dir.join(name);
+            if app_dir.join(crate::manifest::PATH).is_file() {
+                return Ok(()); // an app tasker-app made: a re-run
+            }
+            crate::commands::build::refuse_foreign_folder(&app_dir).map_err(|e| format!("{e:#}"))
         })
         .interact_text_on(term)
         .context(ABANDONED)?;

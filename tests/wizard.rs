@@ -63,12 +63,18 @@ fn enter_through_every_default_gives_the_app_a_flagless_build_gives() {
 fn answers_are_checked_and_asked_again_with_the_reason() {
     const SECRET: &str = "Wiz4rdSecretPw";
     let here = tempfile::tempdir().unwrap();
+    // Someone else's folder, not empty: refused at the name, not after every question.
+    std::fs::create_dir(here.path().join("notes")).unwrap();
+    std::fs::write(here.path().join("notes/todo.txt"), "mine").unwrap();
     let tty = Tty::tasker_app(here.path(), "build", &[]);
     tty.wait_for("App name");
     tty.line("9lives");
     let screen = tty.wait_for("cannot start with a digit");
     assert!(screen.contains("9lives"), "{screen}");
-    // The prompt still holds what was typed: clear it, then a valid name.
+    // The prompt still holds what was typed: clear it, then a taken folder.
+    tty.keys(&["C-u"]);
+    tty.line("notes");
+    tty.wait_for("is not a tasker-app app");
     tty.keys(&["C-u"]);
     tty.line("shop");
     tty.wait_for("Workflows");
@@ -102,6 +108,11 @@ fn answers_are_checked_and_asked_again_with_the_reason() {
         "{screen}"
     );
 
+    assert_eq!(
+        std::fs::read_to_string(here.path().join("notes/todo.txt")).unwrap(),
+        "mine",
+        "the foreign folder is untouched"
+    );
     let manifest = std::fs::read_to_string(here.path().join("shop/.tasker-app/manifest.toml"))
         .expect("the app was written");
     assert!(!manifest.contains(SECRET));

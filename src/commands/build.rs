@@ -192,7 +192,7 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
 /// Build writes into DIR/APP_NAME only when it does not exist yet, is an empty
 /// folder, or is an app tasker-app generated (it has the manifest): never into
 /// someone else's folder, also not through a symlink.
-fn refuse_foreign_folder(app_dir: &std::path::Path) -> Result<()> {
+pub(crate) fn refuse_foreign_folder(app_dir: &std::path::Path) -> Result<()> {
     let is_link = app_dir
         .symlink_metadata()
         .is_ok_and(|m| m.file_type().is_symlink());
