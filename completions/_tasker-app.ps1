@@ -26,9 +26,11 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Generate a workflow app (and prepare its database when a URL is given)')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Bring an app to this tasker-app''s templates, merging your edits (3-way)')
             [CompletionResult]::new('list-templates', 'list-templates', [CompletionResultType]::ParameterValue, 'List the workflow templates and their steps')
             [CompletionResult]::new('validate-environment', 'validate-environment', [CompletionResultType]::ParameterValue, 'Check that this machine and database are ready, and say how to fix what is not')
             [CompletionResult]::new('install-database-objects', 'install-database-objects', [CompletionResultType]::ParameterValue, 'Copy the database views and functions into an app and apply them (or check for drift)')
+            [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'Work with template catalogs (`catalog export DIR`)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -40,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database to prepare (engine migrations, views, functions) after writing files')
             [CompletionResult]::new('--api-base-url', '--api-base-url', [CompletionResultType]::ParameterName, 'Where the workflows'' external API lives (default: the app''s built-in fake-api)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'Use the template catalog in DIR (laid out like `tasker-app catalog export`) [default: the one the app was generated from, else the built-in one]')
             [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--skip-db', '--skip-db', [CompletionResultType]::ParameterName, 'Write files only; touch no database')
@@ -53,7 +56,25 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tasker-app;update' {
+            [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Add a workflow template (repeat or separate with commas)')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove a workflow template: its unchanged files are deleted, the ones you edited are kept and named (repeat or separate with commas)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'Use the template catalog in DIR [default: the one the app was generated from]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database to migrate after the files are updated (engine and app migrations, views, functions), as build does. [default: $DATABASE_URL]')
+            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do where your edits and the new templates change the same lines [default: abort, or ask when run in a terminal]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--skip-db', '--skip-db', [CompletionResultType]::ParameterName, 'Write files only; touch no database')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print unified diffs of everything that would change; write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Never prompt')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Never prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tasker-app;list-templates' {
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'Use the template catalog in DIR (laid out like `tasker-app catalog export`)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -81,6 +102,33 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tasker-app;catalog' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tasker-app;catalog;export' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tasker-app;catalog;help' {
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tasker-app;catalog;help;export' {
+            break
+        }
+        'tasker-app;catalog;help;help' {
+            break
+        }
         'tasker-app;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -90,14 +138,19 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
         }
         'tasker-app;help' {
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Generate a workflow app (and prepare its database when a URL is given)')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Bring an app to this tasker-app''s templates, merging your edits (3-way)')
             [CompletionResult]::new('list-templates', 'list-templates', [CompletionResultType]::ParameterValue, 'List the workflow templates and their steps')
             [CompletionResult]::new('validate-environment', 'validate-environment', [CompletionResultType]::ParameterValue, 'Check that this machine and database are ready, and say how to fix what is not')
             [CompletionResult]::new('install-database-objects', 'install-database-objects', [CompletionResultType]::ParameterValue, 'Copy the database views and functions into an app and apply them (or check for drift)')
+            [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'Work with template catalogs (`catalog export DIR`)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tasker-app;help;build' {
+            break
+        }
+        'tasker-app;help;update' {
             break
         }
         'tasker-app;help;list-templates' {
@@ -107,6 +160,13 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             break
         }
         'tasker-app;help;install-database-objects' {
+            break
+        }
+        'tasker-app;help;catalog' {
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)')
+            break
+        }
+        'tasker-app;help;catalog;export' {
             break
         }
         'tasker-app;help;completions' {

@@ -19,6 +19,9 @@ _tasker__app() {
             tasker__app,build)
                 cmd="tasker__app__subcmd__build"
                 ;;
+            tasker__app,catalog)
+                cmd="tasker__app__subcmd__catalog"
+                ;;
             tasker__app,completions)
                 cmd="tasker__app__subcmd__completions"
                 ;;
@@ -31,11 +34,29 @@ _tasker__app() {
             tasker__app,list-templates)
                 cmd="tasker__app__subcmd__list__subcmd__templates"
                 ;;
+            tasker__app,update)
+                cmd="tasker__app__subcmd__update"
+                ;;
             tasker__app,validate-environment)
                 cmd="tasker__app__subcmd__validate__subcmd__environment"
                 ;;
+            tasker__app__subcmd__catalog,export)
+                cmd="tasker__app__subcmd__catalog__subcmd__export"
+                ;;
+            tasker__app__subcmd__catalog,help)
+                cmd="tasker__app__subcmd__catalog__subcmd__help"
+                ;;
+            tasker__app__subcmd__catalog__subcmd__help,export)
+                cmd="tasker__app__subcmd__catalog__subcmd__help__subcmd__export"
+                ;;
+            tasker__app__subcmd__catalog__subcmd__help,help)
+                cmd="tasker__app__subcmd__catalog__subcmd__help__subcmd__help"
+                ;;
             tasker__app__subcmd__help,build)
                 cmd="tasker__app__subcmd__help__subcmd__build"
+                ;;
+            tasker__app__subcmd__help,catalog)
+                cmd="tasker__app__subcmd__help__subcmd__catalog"
                 ;;
             tasker__app__subcmd__help,completions)
                 cmd="tasker__app__subcmd__help__subcmd__completions"
@@ -49,8 +70,14 @@ _tasker__app() {
             tasker__app__subcmd__help,list-templates)
                 cmd="tasker__app__subcmd__help__subcmd__list__subcmd__templates"
                 ;;
+            tasker__app__subcmd__help,update)
+                cmd="tasker__app__subcmd__help__subcmd__update"
+                ;;
             tasker__app__subcmd__help,validate-environment)
                 cmd="tasker__app__subcmd__help__subcmd__validate__subcmd__environment"
+                ;;
+            tasker__app__subcmd__help__subcmd__catalog,export)
+                cmd="tasker__app__subcmd__help__subcmd__catalog__subcmd__export"
                 ;;
             *)
                 ;;
@@ -59,7 +86,7 @@ _tasker__app() {
 
     case "${cmd}" in
         tasker__app)
-            opts="-h -V --help --version build list-templates validate-environment install-database-objects completions help"
+            opts="-h -V --help --version build update list-templates validate-environment install-database-objects catalog completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -73,7 +100,7 @@ _tasker__app() {
             return 0
             ;;
         tasker__subcmd__app__subcmd__build)
-            opts="-t -o -y -h -V --template --output-dir --database-url --skip-db --api-base-url --observability --dry-run --on-conflict --yes --format --help --version"
+            opts="-t -o -y -h -V --template --output-dir --database-url --skip-db --api-base-url --observability --catalog --dry-run --on-conflict --yes --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,14 +130,88 @@ _tasker__app() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --on-conflict)
-                    COMPREPLY=($(compgen -W "abort skip overwrite backup" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "abort skip overwrite backup merge" -- "${cur}"))
                     return 0
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__catalog)
+            opts="-h -V --help --version export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__catalog__subcmd__export)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__catalog__subcmd__help)
+            opts="export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__catalog__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__catalog__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -133,7 +234,7 @@ _tasker__app() {
             return 0
             ;;
         tasker__subcmd__app__subcmd__help)
-            opts="build list-templates validate-environment install-database-objects completions help"
+            opts="build update list-templates validate-environment install-database-objects catalog completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +250,34 @@ _tasker__app() {
         tasker__subcmd__app__subcmd__help__subcmd__build)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__help__subcmd__catalog)
+            opts="export"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__help__subcmd__catalog__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -216,6 +345,20 @@ _tasker__app() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tasker__subcmd__app__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tasker__subcmd__app__subcmd__help__subcmd__validate__subcmd__environment)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -253,12 +396,54 @@ _tasker__app() {
             return 0
             ;;
         tasker__subcmd__app__subcmd__list__subcmd__templates)
-            opts="-h -V --format --help --version"
+            opts="-h -V --catalog --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__update)
+            opts="-y -h -V --add --remove --catalog --database-url --skip-db --dry-run --on-conflict --yes --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --add)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-conflict)
+                    COMPREPLY=($(compgen -W "abort skip overwrite backup merge" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0

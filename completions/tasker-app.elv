@@ -23,9 +23,11 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand build 'Generate a workflow app (and prepare its database when a URL is given)'
+            cand update 'Bring an app to this tasker-app''s templates, merging your edits (3-way)'
             cand list-templates 'List the workflow templates and their steps'
             cand validate-environment 'Check that this machine and database are ready, and say how to fix what is not'
             cand install-database-objects 'Copy the database views and functions into an app and apply them (or check for drift)'
+            cand catalog 'Work with template catalogs (`catalog export DIR`)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -36,6 +38,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --output-dir 'Parent folder; the app goes to DIR/APP_NAME (a UTF-8 path). DIR/APP_NAME must be new, empty, or an app tasker-app generated (it has .tasker-app/manifest.toml); any other folder is refused (exit 3)'
             cand --database-url 'Database to prepare (engine migrations, views, functions) after writing files'
             cand --api-base-url 'Where the workflows'' external API lives (default: the app''s built-in fake-api)'
+            cand --catalog 'Use the template catalog in DIR (laid out like `tasker-app catalog export`) [default: the one the app was generated from, else the built-in one]'
             cand --on-conflict 'What to do with files you changed since they were generated [default: abort, or ask when run in a terminal]'
             cand --format 'Output format'
             cand --skip-db 'Write files only; touch no database'
@@ -48,7 +51,24 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tasker-app;update'= {
+            cand --add 'Add a workflow template (repeat or separate with commas)'
+            cand --remove 'Remove a workflow template: its unchanged files are deleted, the ones you edited are kept and named (repeat or separate with commas)'
+            cand --catalog 'Use the template catalog in DIR [default: the one the app was generated from]'
+            cand --database-url 'Database to migrate after the files are updated (engine and app migrations, views, functions), as build does. [default: $DATABASE_URL]'
+            cand --on-conflict 'What to do where your edits and the new templates change the same lines [default: abort, or ask when run in a terminal]'
+            cand --format 'Output format'
+            cand --skip-db 'Write files only; touch no database'
+            cand --dry-run 'Print unified diffs of everything that would change; write nothing'
+            cand -y 'Never prompt'
+            cand --yes 'Never prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tasker-app;list-templates'= {
+            cand --catalog 'Use the template catalog in DIR (laid out like `tasker-app catalog export`)'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -73,6 +93,28 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tasker-app;catalog'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand export 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tasker-app;catalog;export'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;catalog;help'= {
+            cand export 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tasker-app;catalog;help;export'= {
+        }
+        &'tasker-app;catalog;help;help'= {
+        }
         &'tasker-app;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -81,19 +123,28 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         }
         &'tasker-app;help'= {
             cand build 'Generate a workflow app (and prepare its database when a URL is given)'
+            cand update 'Bring an app to this tasker-app''s templates, merging your edits (3-way)'
             cand list-templates 'List the workflow templates and their steps'
             cand validate-environment 'Check that this machine and database are ready, and say how to fix what is not'
             cand install-database-objects 'Copy the database views and functions into an app and apply them (or check for drift)'
+            cand catalog 'Work with template catalogs (`catalog export DIR`)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tasker-app;help;build'= {
+        }
+        &'tasker-app;help;update'= {
         }
         &'tasker-app;help;list-templates'= {
         }
         &'tasker-app;help;validate-environment'= {
         }
         &'tasker-app;help;install-database-objects'= {
+        }
+        &'tasker-app;help;catalog'= {
+            cand export 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)'
+        }
+        &'tasker-app;help;catalog;export'= {
         }
         &'tasker-app;help;completions'= {
         }

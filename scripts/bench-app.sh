@@ -8,7 +8,9 @@
 #   1. time from `tasker-app build` (all templates, with a database) to the first
 #      completed ecommerce workflow: build + cargo build + start fake-api and
 #      serve + `run --wait`;
-#   2. throughput: 200 ecommerce tasks submitted at once to POST /v1/tasks, time
+#   2. the edit loop: `cargo build` after a one-line change to one step
+#      (src/handlers/ecommerce/create_order.rs), three times;
+#   3. throughput: 200 ecommerce tasks submitted at once to POST /v1/tasks, time
 #      until every one has finished; tasks completed per second.
 # Needs PostgreSQL with pgmq (scripts/provision-postgres.sh) and protoc.
 # Uses ports 8080/8081 (serve) and a free port for fake-api.
@@ -55,6 +57,14 @@ t_build=$(now)
 (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
     CARGO_TARGET_DIR="$TARGET" cargo build --locked -q)
 t_compile=$(now)
+EDITS=()
+for i in 1 2 3; do
+    echo "// edit $i" >> "$APP/src/handlers/ecommerce/create_order.rs"
+    e0=$(now)
+    (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
+        CARGO_TARGET_DIR="$TARGET" cargo build --locked -q)
+    EDITS+=("$(elapsed "$e0" "$(now)")")
+done
 BIN="$TARGET/debug/benchapp"
 (cd "$APP" && exec "$BIN" fake-api --port "$API_PORT" >"$WORK/fake-api.log" 2>&1) & PIDS+=($!)
 (cd "$APP" && exec "$BIN" serve >"$WORK/serve.log" 2>&1) & PIDS+=($!)
@@ -70,6 +80,7 @@ echo "  tasker-app build + database: $(elapsed "$t0" "$t_build") s"
 echo "  cargo build of the app:      $(elapsed "$t_build" "$t_compile") s"
 echo "  fake-api + serve ready:      $(elapsed "$t_compile" "$t_up") s"
 echo "  run --wait (ecommerce):      $(elapsed "$t_up" "$t_done") s"
+echo "edit loop: cargo build after a one-line change to one step: ${EDITS[*]} s"
 
 # Throughput: TASKS tasks submitted at once (8 concurrent submitters: the engine holds two pool connections per creation).
 RUN_ID="bench-$$"

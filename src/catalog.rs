@@ -1,6 +1,7 @@
 /*!
-The template catalog, embedded in the binary. `templates/skeleton/` is the app
-every build renders; `templates/workflows/<name>/` adds one workflow. Workflow
+The template catalog: embedded in the binary, or a folder laid out the same way
+(`--catalog DIR`, `TASKER_APP_CATALOG`). `skeleton/` is the app every build
+renders; `workflows/<name>/` adds one workflow. Workflow
 metadata (namespace, task, steps, required context) is read from the workflow's
 own task-template YAML, so the YAML is the single source of truth and
 `list-templates` can never disagree with what `build` generates.
@@ -45,6 +46,10 @@ pub struct Workflow {
 
 #[derive(Debug)]
 pub struct Catalog {
+    /// Where the catalog came from, for messages: `templates` (embedded) or the folder.
+    pub origin: String,
+    /// The folder of a `--catalog`, absolute; `None` for the embedded catalog.
+    pub dir: Option<std::path::PathBuf>,
     pub skeleton: &'static Dir<'static>,
     /// The generated app's Cargo.lock, with the app named `lockfile::PLACEHOLDER`.
     pub app_lock: &'static str,
@@ -64,19 +69,73 @@ impl Workflow {
 
 /// The embedded catalog. Fails only if the embedded data is broken (a bug).
 pub fn load() -> Result<Catalog> {
-    let skeleton = TEMPLATES
+    from_root(&TEMPLATES, "templates".to_string(), None)
+}
+
+/// The catalog to use: `--catalog DIR` (or `TASKER_APP_CATALOG`, already
+/// merged into `dir` by clap) when given, else the embedded one.
+pub fn choose(dir: Option<&std::path::Path>) -> Result<Catalog> {
+    match dir {
+        Some(dir) => crate::catalog_dir::load(dir),
+        None => load(),
+    }
+}
+
+/// The catalog for the app in `app_dir`: `--catalog` (or TASKER_APP_CATALOG)
+/// when given, else the one its manifest records, else the embedded one.
+pub fn for_app(flag: Option<&std::path::Path>, app_dir: &std::path::Path) -> Result<Catalog> {
+    if flag.is_some() {
+        return choose(flag);
+    }
+    let recorded = crate::manifest::Manifest::read(app_dir)
+        .ok()
+        .flatten()
+        .and_then(|m| m.catalog);
+    match recorded {
+        Some(dir) => crate::catalog_dir::load(std::path::Path::new(&dir)).with_context(|| {
+            format!(
+                "the app was generated from the catalog {dir} ({}); restore that folder, or pass --catalog with where it is now",
+                app_dir.join(crate::manifest::PATH).display()
+            )
+        }),
+        None => load(),
+    }
+}
+
+/// The embedded catalog's folder tree (`tasker-app catalog export`).
+pub fn embedded_tree() -> &'static Dir<'static> {
+    &TEMPLATES
+}
+
+/// A catalog from a folder tree shaped like `templates/`; `origin` names it in errors.
+pub(crate) fn from_root(
+    root: &'static Dir<'static>,
+    origin: String,
+    dir: Option<std::path::PathBuf>,
+) -> Result<Catalog> {
+    let skeleton = root
         .get_dir("skeleton/files")
-        .ok_or_else(|| anyhow!("the embedded catalog has no templates/skeleton/files"))?;
+        .ok_or_else(|| anyhow!("{origin}/skeleton/files is missing"))?;
     let mut workflows = Vec::new();
-    if let Some(dir) = TEMPLATES.get_dir("workflows") {
+    if let Some(dir) = root.get_dir("workflows") {
         for entry in dir.dirs() {
-            workflows.push(load_workflow(entry)?);
+            workflows.push(load_workflow(&origin, entry)?);
         }
     }
     workflows.sort_by(|a, b| a.name.cmp(&b.name));
-    let app_lock = embedded_app_lock()
-        .ok_or_else(|| anyhow!("the embedded catalog has no templates/skeleton/Cargo.lock"))?;
+    if let Some(twice) = workflows.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(anyhow!(
+            "{origin}/workflows: two templates are named `{}`",
+            twice[0].name
+        ));
+    }
+    let app_lock = root
+        .get_file("skeleton/Cargo.lock")
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| anyhow!("{origin}/skeleton/Cargo.lock is missing (or not UTF-8)"))?;
     Ok(Catalog {
+        origin,
+        dir,
         skeleton,
         app_lock,
         workflows,
@@ -91,28 +150,28 @@ pub fn embedded_app_lock() -> Option<&'static str> {
         .and_then(|f| f.contents_utf8())
 }
 
-fn load_workflow(dir: &'static Dir<'static>) -> Result<Workflow> {
-    let origin = dir.path().display().to_string();
+fn load_workflow(root: &str, dir: &'static Dir<'static>) -> Result<Workflow> {
+    let origin = format!("{root}/{}", dir.path().display());
     let toml_text = dir
         .get_file(dir.path().join("template.toml"))
         .and_then(|f| f.contents_utf8())
-        .ok_or_else(|| anyhow!("templates/{origin}/template.toml is missing"))?;
-    let meta: TemplateToml = toml::from_str(toml_text)
-        .with_context(|| format!("templates/{origin}/template.toml is invalid"))?;
+        .ok_or_else(|| anyhow!("{origin}/template.toml is missing"))?;
+    let meta: TemplateToml =
+        toml::from_str(toml_text).with_context(|| format!("{origin}/template.toml is invalid"))?;
     let files = dir
         .get_dir(dir.path().join("files"))
-        .ok_or_else(|| anyhow!("templates/{origin}/files is missing"))?;
+        .ok_or_else(|| anyhow!("{origin}/files is missing"))?;
     let yaml_path = dir.path().join("files").join(&meta.workflow);
     let yaml = files
         .get_file(&yaml_path)
         .and_then(|f| f.contents_utf8())
         .ok_or_else(|| {
             anyhow!(
-                "templates/{origin}: workflow file {} is missing",
+                "{origin}/template.toml: workflow file files/{} is missing",
                 meta.workflow
             )
         })?;
-    let template = workflow_check::parse(&format!("templates/{}", yaml_path.display()), yaml)?;
+    let template = workflow_check::parse(&format!("{root}/{}", yaml_path.display()), yaml)?;
     Ok(Workflow {
         name: meta.name,
         aliases: meta.aliases,

@@ -26,14 +26,29 @@ pub struct Cli {
 pub enum Command {
     /// Generate a workflow app (and prepare its database when a URL is given)
     Build(BuildArgs),
+    /// Bring an app to this tasker-app's templates, merging your edits (3-way)
+    Update(UpdateArgs),
     /// List the workflow templates and their steps
-    ListTemplates(FormatArg),
+    ListTemplates(ListArgs),
     /// Check that this machine and database are ready, and say how to fix what is not
     ValidateEnvironment(ValidateArgs),
     /// Copy the database views and functions into an app and apply them (or check for drift)
     InstallDatabaseObjects(InstallDbArgs),
+    /// Work with template catalogs (`catalog export DIR`)
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Write the built-in catalog into DIR, as a start for your own (--catalog DIR)
+    Export {
+        /// A new or empty folder
+        #[arg(value_parser = Utf8Path)]
+        dir: PathBuf,
+    },
 }
 
 impl Command {
@@ -41,10 +56,11 @@ impl Command {
     pub fn format(&self) -> Format {
         match self {
             Command::Build(a) => a.format,
+            Command::Update(a) => a.format,
             Command::ListTemplates(a) => a.format,
             Command::ValidateEnvironment(a) => a.format,
             Command::InstallDatabaseObjects(a) => a.format,
-            Command::Completions(_) => Format::Text,
+            Command::Completions(_) | Command::Catalog(_) => Format::Text,
         }
     }
 
@@ -52,9 +68,10 @@ impl Command {
     pub fn database_url(&self) -> Option<&str> {
         match self {
             Command::Build(a) => a.database_url.as_deref(),
+            Command::Update(a) => a.database_url.as_deref(),
             Command::ValidateEnvironment(a) => a.database_url.as_deref(),
             Command::InstallDatabaseObjects(a) => a.database_url.as_deref(),
-            Command::ListTemplates(_) | Command::Completions(_) => None,
+            Command::ListTemplates(_) | Command::Completions(_) | Command::Catalog(_) => None,
         }
     }
 }
@@ -84,10 +101,63 @@ pub enum OnConflict {
     Overwrite,
     /// Keep your version as FILE.bak, then write the new one
     Backup,
+    /// Write the three-way merge of your version and the new one, with
+    /// git-style conflict markers where both changed the same lines
+    Merge,
 }
 
 #[derive(Debug, Args)]
-pub struct FormatArg {
+pub struct ListArgs {
+    /// Use the template catalog in DIR (laid out like `tasker-app catalog export`)
+    #[arg(long, env = "TASKER_APP_CATALOG", value_name = "DIR", value_parser = Utf8Path)]
+    pub catalog: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The app folder (it has .tasker-app/manifest.toml)
+    #[arg(default_value = ".", value_parser = Utf8Path)]
+    pub app_dir: PathBuf,
+
+    /// Add a workflow template (repeat or separate with commas)
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub add: Vec<String>,
+
+    /// Remove a workflow template: its unchanged files are deleted, the ones you
+    /// edited are kept and named (repeat or separate with commas)
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub remove: Vec<String>,
+
+    /// Use the template catalog in DIR [default: the one the app was generated from]
+    #[arg(long, env = "TASKER_APP_CATALOG", value_name = "DIR", value_parser = Utf8Path)]
+    pub catalog: Option<PathBuf>,
+
+    /// Database to migrate after the files are updated (engine and app migrations,
+    /// views, functions), as build does. [default: $DATABASE_URL]
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Write files only; touch no database
+    #[arg(long)]
+    pub skip_db: bool,
+
+    /// Print unified diffs of everything that would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// What to do where your edits and the new templates change the same lines
+    /// [default: abort, or ask when run in a terminal]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub on_conflict: Option<OnConflict>,
+
+    /// Never prompt
+    #[arg(short, long)]
+    pub yes: bool,
+
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -132,6 +202,11 @@ pub struct BuildArgs {
     /// Add tracing/metrics wiring and the compose services for it
     #[arg(long)]
     pub observability: bool,
+
+    /// Use the template catalog in DIR (laid out like `tasker-app catalog export`)
+    /// [default: the one the app was generated from, else the built-in one]
+    #[arg(long, env = "TASKER_APP_CATALOG", value_name = "DIR", value_parser = Utf8Path)]
+    pub catalog: Option<PathBuf>,
 
     /// Print the plan (files, database steps); write nothing
     #[arg(long)]

@@ -7,6 +7,7 @@ See docs/ARCHITECTURE.md for the map.
 pub mod api_url;
 pub mod apply;
 pub mod catalog;
+pub mod catalog_dir;
 pub mod cli;
 pub mod commands;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod escape;
 pub mod lockfile;
 pub mod manifest;
+pub mod merge;
 pub mod names;
 pub mod plan;
 pub mod process;
@@ -31,6 +33,19 @@ use shell::Shell;
 pub fn run(cli: Cli, shell: &Shell) -> anyhow::Result<()> {
     match cli.command {
         Command::Build(args) => commands::build::run(args, shell),
+        Command::Update(args) => commands::update::run(args, shell),
+        Command::Catalog(cli::CatalogCommand::Export { dir }) => {
+            let count = catalog_dir::export(&dir)?;
+            shell.status(
+                "Finished",
+                format!("{count} catalog files written to {}", dir.display()),
+            );
+            shell.info(format!(
+                "Use it: tasker-app build APP --catalog {}",
+                dir.display()
+            ));
+            Ok(())
+        }
         Command::ListTemplates(args) => commands::list_templates::run(args, shell),
         Command::Completions(args) => commands::completions::run(args),
         Command::ValidateEnvironment(args) => commands::validate_environment::run(args, shell),

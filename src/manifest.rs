@@ -17,6 +17,9 @@ pub struct Manifest {
     pub tool_version: String,
     pub tasker_version: String,
     pub templates: Vec<String>,
+    /// The `--catalog` folder the app was generated from; none for the embedded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
     pub answers: Answers,
     /// Path relative to the app -> sha256 of the bytes tasker-app generated.
     pub files: BTreeMap<String, String>,
@@ -82,6 +85,7 @@ mod tests {
             tool_version: "0.1.0".into(),
             tasker_version: "0.1.8".into(),
             templates: vec!["ecommerce".into()],
+            catalog: None,
             answers: Answers {
                 app_name: "shop".into(),
                 api_base_url: "http://127.0.0.1:3001".into(),

@@ -9,7 +9,19 @@ Classification of one file:
 - `update`: on disk is exactly what tasker-app generated last time (the manifest
   says so), so the new version replaces it without losing anything;
 - `conflict`: the user changed it (or it was never ours); the conflict policy
-  turns this into `skip`, `overwrite` or `backup`, or aborts.
+  turns this into `skip`, `overwrite`, `backup` or `merge`, or aborts.
+
+`update` (and `--on-conflict merge`) go further with a changed file: a
+three-way merge (`crate::merge`) of the base (what was generated last time,
+kept in `.tasker-app/base/`), the file now and the new rendering gives
+- `keep`: the template did not change; the owner's edit stays as it is;
+- `merge`: both changed, in different places; the merge is written;
+- `conflict` as above when the changes overlap (`conflicted` once markers are written).
+
+A file tasker-app generated before but no longer generates (a workflow left
+out, a file a template dropped) is `remove`d by update when unchanged, and
+otherwise `keep`: it stays, is named, and stays in the manifest. Build only
+ever keeps them.
 */
 
 use crate::catalog::{Catalog, Workflow};
@@ -36,6 +48,10 @@ pub enum Action {
     Skip,
     Overwrite,
     Backup,
+    Merge,
+    Conflicted,
+    Keep,
+    Remove,
 }
 
 impl Action {
@@ -48,6 +64,10 @@ impl Action {
             Action::Skip => "skip",
             Action::Overwrite => "overwrite",
             Action::Backup => "backup",
+            Action::Merge => "merge",
+            Action::Conflicted => "conflicted",
+            Action::Keep => "keep",
+            Action::Remove => "remove",
         }
     }
 
@@ -55,7 +75,12 @@ impl Action {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Action::Create | Action::Update | Action::Overwrite | Action::Backup
+            Action::Create
+                | Action::Update
+                | Action::Overwrite
+                | Action::Backup
+                | Action::Merge
+                | Action::Conflicted
         )
     }
 }
@@ -64,9 +89,35 @@ impl Action {
 pub struct FilePlan {
     pub path: String,
     pub action: Action,
+    /// sha256 of what tasker-app generates for this path (recorded in the manifest).
     pub sha256: String,
+    /// What is written: the rendering, or a merge of it with the owner's edits.
     #[serde(skip)]
     pub contents: Vec<u8>,
+    /// What tasker-app generated (the next update's merge base).
+    #[serde(skip)]
+    pub rendered: Vec<u8>,
+    /// For a conflict: the three-way merge (clean, or with conflict markers),
+    /// when the file is text.
+    #[serde(skip)]
+    pub merged: Option<crate::merge::Merged>,
+    /// Why, for `keep` and `remove`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl FilePlan {
+    pub fn new(path: String, action: Action, contents: Vec<u8>) -> FilePlan {
+        FilePlan {
+            sha256: sha256_hex(&contents),
+            path,
+            action,
+            rendered: contents.clone(),
+            contents,
+            merged: None,
+            note: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,8 +165,10 @@ impl Existing for BTreeMap<String, Vec<u8>> {
     }
 }
 
-/// The Tera context every template sees (see docs/ARCHITECTURE.md).
-pub fn tera_context(answers: &Answers, workflows: &[&Workflow]) -> tera::Context {
+/// The Tera context every template sees (see docs/ARCHITECTURE.md). Every
+/// workflow of the catalog (`all`) has its flag, so a template may test one
+/// that was not chosen.
+pub fn tera_context(answers: &Answers, all: &[&str], workflows: &[&Workflow]) -> tera::Context {
     let mut ctx = tera::Context::new();
     ctx.insert("app_name", &answers.app_name);
     ctx.insert("crate_name", &crate::names::crate_name(&answers.app_name));
@@ -125,8 +178,11 @@ pub fn tera_context(answers: &Answers, workflows: &[&Workflow]) -> tera::Context
     ctx.insert("observability", &answers.observability);
     let names: Vec<&str> = workflows.iter().map(|w| w.name.as_str()).collect();
     ctx.insert("templates", &names);
-    for known in ["ecommerce", "inventory", "customer-onboarding"] {
-        ctx.insert(known.replace('-', "_"), &names.contains(&known));
+    for known in ["ecommerce", "inventory", "customer-onboarding"]
+        .iter()
+        .chain(all)
+    {
+        ctx.insert(known.replace('-', "_"), &names.contains(known));
     }
     ctx
 }
@@ -138,18 +194,19 @@ pub fn render_app(
     answers: &Answers,
     workflows: &[&Workflow],
 ) -> Result<Vec<RenderedFile>> {
-    let ctx = tera_context(answers, workflows);
+    let ctx = tera_context(answers, &catalog.names(), workflows);
     let mut files = Vec::new();
+    let origin = &catalog.origin;
     render_dir(
         catalog.skeleton,
-        "templates/skeleton/files",
+        &format!("{origin}/skeleton/files"),
         &ctx,
         &mut files,
     )?;
     for w in workflows {
         render_dir(
             w.files,
-            &format!("templates/workflows/{}/files", w.name),
+            &format!("{origin}/workflows/{}/files", w.name),
             &ctx,
             &mut files,
         )?;
@@ -179,7 +236,9 @@ pub fn render_app(
 }
 
 /// Each chosen workflow's rendered YAML parses, forms a DAG, and every
-/// `handler.callable` (`ns.step`) has its handler file and a registry entry.
+/// `handler.callable` (`ns.step`) has its step file `src/handlers/ns/step.rs`
+/// declaring it as the step's `NAME`, with its namespace in the registry.
+/// (The app checks the registry itself, exactly: `Registry::check`.)
 fn check_workflows(files: &[RenderedFile], workflows: &[&Workflow]) -> Result<()> {
     let by_path: BTreeMap<&str, &[u8]> = files
         .iter()
@@ -201,7 +260,11 @@ fn check_workflows(files: &[RenderedFile], workflows: &[&Workflow]) -> Result<()
             .map(|s| s.handler.callable.clone())
             .filter(|callable| {
                 let file = format!("src/handlers/{}.rs", callable.replace('.', "/"));
-                by_path.contains_key(file.as_str()) && registry.contains(&format!("\"{callable}\""))
+                let namespace = callable.split('.').next().unwrap_or_default();
+                by_path.get(file.as_str()).is_some_and(|step| {
+                    String::from_utf8_lossy(step)
+                        .contains(&format!("NAME: &'static str = \"{callable}\";"))
+                }) && registry.contains(&format!(".step({namespace}::"))
             })
             .collect();
         workflow_check::check_handlers(path, &template, &registered)?;
@@ -209,39 +272,105 @@ fn check_workflows(files: &[RenderedFile], workflows: &[&Workflow]) -> Result<()
     Ok(())
 }
 
+/// Where the base of each generated file is kept: what tasker-app generated
+/// last time, the common ancestor of update's three-way merges.
+pub const BASE_DIR: &str = ".tasker-app/base";
+
+/// `build` keeps every file it no longer generates; `update` removes the
+/// unchanged ones and merges edited files with the new rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Build,
+    Update,
+}
+
+/// Everything planning needs besides the rendered files.
+pub struct Inputs<'a> {
+    pub app_dir: &'a Path,
+    pub existing: &'a dyn Existing,
+    pub previous: Option<&'a Manifest>,
+    pub answers: &'a Answers,
+    pub templates: Vec<String>,
+    pub catalog: Option<String>,
+    pub mode: Mode,
+}
+
+/// The base of `path`, if it is kept and is what the manifest says was generated.
+fn base_of(existing: &dyn Existing, path: &str, recorded: Option<&String>) -> Option<Vec<u8>> {
+    let bytes = existing.read(&format!("{BASE_DIR}/{path}"))?;
+    (recorded == Some(&sha256_hex(&bytes))).then_some(bytes)
+}
+
 /// Classifies rendered files against the disk and the previous manifest, and
 /// adds the new manifest as the last file.
-pub fn classify(
-    app_dir: &Path,
-    rendered: Vec<RenderedFile>,
-    existing: &dyn Existing,
-    previous: Option<&Manifest>,
-    answers: &Answers,
-    templates: Vec<String>,
-) -> Plan {
+pub fn classify(rendered: Vec<RenderedFile>, inputs: Inputs<'_>) -> Plan {
+    let Inputs {
+        app_dir,
+        existing,
+        previous,
+        answers,
+        templates,
+        catalog,
+        mode,
+    } = inputs;
+    let generated: BTreeSet<String> = rendered.iter().map(|f| f.path.clone()).collect();
     let mut files: Vec<FilePlan> = rendered
         .into_iter()
         .map(|f| {
-            let sha256 = sha256_hex(&f.contents);
             let recorded = previous.and_then(|m| m.files.get(&f.path));
-            let action = classify_file(existing.read(&f.path).as_deref(), &f.contents, recorded);
+            let ours = existing.read(&f.path);
+            let action = classify_file(ours.as_deref(), &f.contents, recorded);
             let action = crate::vendor::managed_action(&f.path, action);
-            FilePlan {
-                path: f.path,
-                action,
-                sha256,
-                contents: f.contents,
+            let mut plan = FilePlan::new(f.path, action, f.contents);
+            if action == Action::Conflict {
+                let base = base_of(existing, &plan.path, recorded);
+                let ours = ours.unwrap_or_default();
+                crate::merge::classify_conflict(&mut plan, base.as_deref(), &ours, mode);
             }
+            plan
         })
         .collect();
+    // What was generated before and is not any more.
+    let mut kept: BTreeMap<String, String> = BTreeMap::new();
+    for (path, recorded) in previous.map(|m| &m.files).into_iter().flatten() {
+        if generated.contains(path) || path == manifest::PATH {
+            continue;
+        }
+        let Some(bytes) = existing.read(path) else {
+            continue;
+        };
+        // A vendored crate is replaced as a unit: its dropped files go in any mode.
+        let managed = crate::vendor::is_managed(path);
+        let unchanged = sha256_hex(&bytes) == *recorded;
+        let action = if managed || (mode == Mode::Update && unchanged) {
+            Action::Remove
+        } else {
+            kept.insert(path.clone(), recorded.clone());
+            Action::Keep
+        };
+        let mut plan = FilePlan::new(path.clone(), action, bytes);
+        plan.sha256 = recorded.clone();
+        plan.note = Some(match (action, unchanged) {
+            (Action::Remove, true) => "no longer generated, unchanged".to_string(),
+            (Action::Remove, _) => "no longer part of the vendored crate".to_string(),
+            (_, true) => {
+                "no longer generated; left as it is (`tasker-app update` removes it)".to_string()
+            }
+            _ => "no longer generated; you changed it, so it stays".to_string(),
+        });
+        files.push(plan);
+    }
     let manifest = Manifest {
         tool_version: TOOL_VERSION.to_string(),
         tasker_version: TASKER_VERSION.to_string(),
         templates: templates.clone(),
+        catalog,
         answers: answers.clone(),
         files: files
             .iter()
+            .filter(|f| generated.contains(&f.path))
             .map(|f| (f.path.clone(), f.sha256.clone()))
+            .chain(kept)
             .collect(),
     };
     let text = manifest.to_toml().into_bytes();
@@ -250,12 +379,7 @@ pub fn classify(
         Some(old) if old == text => Action::Identical,
         Some(_) => Action::Update,
     };
-    files.push(FilePlan {
-        path: manifest::PATH.to_string(),
-        action,
-        sha256: sha256_hex(&text),
-        contents: text,
-    });
+    files.push(FilePlan::new(manifest::PATH.to_string(), action, text));
     Plan {
         app_dir: app_dir.to_path_buf(),
         templates,
@@ -277,14 +401,30 @@ pub fn classify_file(existing: Option<&[u8]>, new: &[u8], recorded: Option<&Stri
     }
 }
 
-/// Resolves every conflict with `decide(path) -> skip | overwrite | backup`.
+/// Resolves every conflict with `decide(path) -> skip | overwrite | backup | merge`.
+/// `merge` writes the three-way merge: `merge` when it is clean (no base, or
+/// edits apart), `conflicted` when it has conflict markers; a file that is not
+/// text cannot be merged and is kept as it is (`skip`).
 pub fn resolve_conflicts(plan: &mut Plan, mut decide: impl FnMut(&str) -> Action) {
     for f in plan
         .files
         .iter_mut()
         .filter(|f| f.action == Action::Conflict)
     {
-        f.action = decide(&f.path);
+        f.action = match decide(&f.path) {
+            Action::Merge | Action::Conflicted => match f.merged.take() {
+                Some(merged) => {
+                    f.contents = merged.text;
+                    if merged.clean {
+                        Action::Merge
+                    } else {
+                        Action::Conflicted
+                    }
+                }
+                None => Action::Skip,
+            },
+            other => other,
+        };
     }
 }
 
@@ -311,22 +451,171 @@ mod tests {
     }
 
     fn action_of(plan: &Plan, path: &str) -> Action {
-        plan.files.iter().find(|f| f.path == path).unwrap().action
+        file(plan, path).action
+    }
+
+    fn file<'a>(plan: &'a Plan, path: &str) -> &'a FilePlan {
+        plan.files.iter().find(|f| f.path == path).unwrap()
+    }
+
+    fn plan_with(
+        files: Vec<RenderedFile>,
+        disk: &BTreeMap<String, Vec<u8>>,
+        previous: Option<&Manifest>,
+        mode: Mode,
+    ) -> Plan {
+        classify(
+            files,
+            Inputs {
+                app_dir: Path::new("/app"),
+                existing: disk,
+                previous,
+                answers: &answers(),
+                templates: vec![],
+                catalog: None,
+                mode,
+            },
+        )
+    }
+
+    fn manifest_of(files: &[(&str, &str)]) -> Manifest {
+        Manifest {
+            tool_version: "0.0.1".into(),
+            tasker_version: TASKER_VERSION.into(),
+            templates: vec![],
+            catalog: None,
+            answers: answers(),
+            files: files
+                .iter()
+                .map(|(p, c)| (p.to_string(), sha256_hex(c.as_bytes())))
+                .collect(),
+        }
+    }
+
+    fn disk_of(files: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+        files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+            .collect()
+    }
+
+    const V1: &str = "// top\nfn a() {}\n\nfn b() {}\n\nfn c() {}\n// bottom\n";
+
+    #[test]
+    fn update_merges_an_edit_at_the_top_with_a_template_change_at_the_bottom() {
+        let previous = manifest_of(&[("src/a.rs", V1)]);
+        let mine = V1.replace("// top", "// top, with my note");
+        let disk = disk_of(&[("src/a.rs", &mine), (".tasker-app/base/src/a.rs", V1)]);
+        let v2 = V1.replace("// bottom", "// bottom\nfn d() {}");
+        let plan = plan_with(
+            rendered(&[("src/a.rs", &v2)]),
+            &disk,
+            Some(&previous),
+            Mode::Update,
+        );
+        let f = file(&plan, "src/a.rs");
+        assert_eq!(f.action, Action::Merge);
+        let merged = String::from_utf8(f.contents.clone()).unwrap();
+        assert!(merged.starts_with("// top, with my note\n"), "{merged}");
+        assert!(merged.ends_with("// bottom\nfn d() {}\n"), "{merged}");
+        assert_eq!(
+            f.rendered,
+            v2.as_bytes(),
+            "the next base is the new rendering"
+        );
+        assert_eq!(plan.manifest.files["src/a.rs"], sha256_hex(v2.as_bytes()));
+    }
+
+    #[test]
+    fn update_keeps_an_edit_when_the_template_did_not_change() {
+        let previous = manifest_of(&[("src/a.rs", V1)]);
+        let mine = V1.replace("fn b() {}", "fn b() { mine() }");
+        let disk = disk_of(&[("src/a.rs", &mine), (".tasker-app/base/src/a.rs", V1)]);
+        let plan = plan_with(
+            rendered(&[("src/a.rs", V1)]),
+            &disk,
+            Some(&previous),
+            Mode::Update,
+        );
+        assert_eq!(action_of(&plan, "src/a.rs"), Action::Keep);
+        assert!(
+            !file(&plan, "src/a.rs").action.writes(),
+            "the edit is not touched"
+        );
+    }
+
+    #[test]
+    fn overlapping_edits_stay_a_conflict_with_markers_ready() {
+        let previous = manifest_of(&[("src/a.rs", V1)]);
+        let mine = V1.replace("fn b() {}", "fn b() { mine() }");
+        let disk = disk_of(&[("src/a.rs", &mine), (".tasker-app/base/src/a.rs", V1)]);
+        let v2 = V1.replace("fn b() {}", "fn b() { theirs() }");
+        let mut plan = plan_with(
+            rendered(&[("src/a.rs", &v2)]),
+            &disk,
+            Some(&previous),
+            Mode::Update,
+        );
+        assert_eq!(plan.conflicts().count(), 1);
+        resolve_conflicts(&mut plan, |_| Action::Merge);
+        let f = file(&plan, "src/a.rs");
+        assert_eq!(f.action, Action::Conflicted);
+        let text = String::from_utf8(f.contents.clone()).unwrap();
+        assert!(
+            text.contains("<<<<<<< yours\nfn b() { mine() }\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fn b() { theirs() }\n>>>>>>> tasker-app"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_base_that_is_not_what_the_manifest_recorded_is_not_trusted() {
+        let previous = manifest_of(&[("src/a.rs", V1)]);
+        let mine = V1.replace("// top", "// mine");
+        let disk = disk_of(&[
+            ("src/a.rs", &mine),
+            (".tasker-app/base/src/a.rs", "tampered"),
+        ]);
+        let v2 = V1.replace("// bottom", "// new bottom");
+        let plan = plan_with(
+            rendered(&[("src/a.rs", &v2)]),
+            &disk,
+            Some(&previous),
+            Mode::Update,
+        );
+        assert_eq!(action_of(&plan, "src/a.rs"), Action::Conflict);
+    }
+
+    #[test]
+    fn files_no_longer_generated_are_removed_if_unchanged_and_kept_if_edited() {
+        let previous = manifest_of(&[("keep.rs", "v1"), ("gone.rs", "v1"), ("deleted.rs", "v1")]);
+        let disk = disk_of(&[("keep.rs", "v1 + mine"), ("gone.rs", "v1")]);
+        let plan = plan_with(vec![], &disk, Some(&previous), Mode::Update);
+        assert_eq!(action_of(&plan, "gone.rs"), Action::Remove);
+        assert_eq!(action_of(&plan, "keep.rs"), Action::Keep);
+        assert!(
+            file(&plan, "keep.rs")
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("you changed it")
+        );
+        assert!(!plan.files.iter().any(|f| f.path == "deleted.rs"));
+        assert_eq!(plan.manifest.files.keys().collect::<Vec<_>>(), ["keep.rs"]);
+
+        // build never removes: both stay, named, and in the manifest
+        let plan = plan_with(vec![], &disk, Some(&previous), Mode::Build);
+        assert_eq!(action_of(&plan, "gone.rs"), Action::Keep);
+        assert_eq!(action_of(&plan, "keep.rs"), Action::Keep);
+        assert_eq!(plan.manifest.files.len(), 2);
     }
 
     #[test]
     fn classifies_create_identical_update_and_conflict() {
-        let previous = Manifest {
-            tool_version: "0.0.1".into(),
-            tasker_version: TASKER_VERSION.into(),
-            templates: vec![],
-            answers: answers(),
-            files: [
-                ("old.rs".to_string(), sha256_hex(b"v1")),
-                ("edited.rs".to_string(), sha256_hex(b"v1")),
-            ]
-            .into(),
-        };
+        let previous = manifest_of(&[("old.rs", "v1"), ("edited.rs", "v1")]);
         let disk: BTreeMap<String, Vec<u8>> = [
             ("same.rs".to_string(), b"x".to_vec()),
             ("old.rs".to_string(), b"v1".to_vec()),
@@ -341,14 +630,7 @@ mod tests {
             ("edited.rs", "v2"),
             ("theirs.rs", "t"),
         ]);
-        let plan = classify(
-            Path::new("/app"),
-            files,
-            &disk,
-            Some(&previous),
-            &answers(),
-            vec![],
-        );
+        let plan = plan_with(files, &disk, Some(&previous), Mode::Build);
         assert_eq!(action_of(&plan, "new.rs"), Action::Create);
         assert_eq!(action_of(&plan, "same.rs"), Action::Identical);
         assert_eq!(action_of(&plan, "old.rs"), Action::Update);
@@ -360,13 +642,11 @@ mod tests {
 
     #[test]
     fn the_manifest_records_every_generated_file() {
-        let plan = classify(
-            Path::new("/app"),
+        let plan = plan_with(
             rendered(&[("a", "1"), ("b", "2")]),
             &BTreeMap::new(),
             None,
-            &answers(),
-            vec![],
+            Mode::Build,
         );
         assert_eq!(plan.manifest.files.len(), 2);
         assert_eq!(plan.manifest.files["a"], sha256_hex(b"1"));

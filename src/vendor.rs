@@ -1,32 +1,49 @@
 /*!
-The database-object protocol crate (`crates/tasker-app-db`), vendored into
-every generated app as `vendor/tasker-app-db/`: the app's `migrate` then runs
-the very code `tasker-app install-database-objects` runs, and the app builds
-offline with no unpublished crates.io dependency (docs/ARCHITECTURE.md,
-"Vendored crates").
+The workspace crates every generated app vendors, as `vendor/<crate>/`:
+- `tasker-app-db` (`crates/tasker-app-db`): the database-object protocol, so the
+  app's `migrate` runs the very code `tasker-app install-database-objects` runs;
+- `tasker-app-runtime` (`crates/tasker-app-runtime`): the app's commands,
+  settings, Step trait and adapter, API client, fake API and test harness.
 
-tasker-app manages these files as one unit: each carries a header saying so,
-and a re-run replaces them (a hand edit is overwritten, never a conflict).
+The app then builds offline with no unpublished crates.io dependency
+(docs/ARCHITECTURE.md, "Vendored crates"). tasker-app manages each crate's
+files as one unit: each carries a header saying so, and a re-run (or update)
+replaces them together (a hand edit is overwritten, never a conflict).
 */
 
 use crate::plan::Action;
 use crate::render::{RenderedFile, walk};
 use include_dir::{Dir, include_dir};
 
+/// One vendored crate: its sources and where they go in the app.
+struct Vendored {
+    dir: &'static str,
+    sources: &'static Dir<'static>,
+    what: &'static str,
+}
+
 static DB_CRATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/crates/tasker-app-db");
+static RUNTIME_CRATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/crates/tasker-app-runtime");
 
-/// Where the crate goes in the app.
-pub const DB_CRATE_DIR: &str = "vendor/tasker-app-db";
-
-const HEADER: [&str; 3] = [
-    "Vendored by tasker-app: the database-object protocol shared with the tasker-app CLI.",
-    "tasker-app manages the files of vendor/tasker-app-db/ as one unit: a re-run of",
-    "tasker-app replaces them together. Do not edit; change crates/tasker-app-db upstream.",
+const CRATES: [Vendored; 2] = [
+    Vendored {
+        dir: "vendor/tasker-app-db",
+        sources: &DB_CRATE,
+        what: "the database-object protocol shared with the tasker-app CLI",
+    },
+    Vendored {
+        dir: "vendor/tasker-app-runtime",
+        sources: &RUNTIME_CRATE,
+        what: "what every tasker-app app shares (commands, Step, harness)",
+    },
 ];
 
 /// True for files a re-run replaces even when edited.
 pub fn is_managed(path: &str) -> bool {
-    path.starts_with(DB_CRATE_DIR) && path[DB_CRATE_DIR.len()..].starts_with('/')
+    CRATES.iter().any(|c| {
+        path.strip_prefix(c.dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// A vendored file the user edited is not a conflict: the unit is
@@ -39,16 +56,18 @@ pub fn managed_action(path: &str, action: Action) -> Action {
     }
 }
 
-/// The crate's manifest and sources, with the header, at their app paths.
+/// Every vendored crate's manifest and sources, with the header, at their app paths.
 pub fn files() -> Vec<RenderedFile> {
-    let mut out: Vec<RenderedFile> = walk(&DB_CRATE)
-        .into_iter()
-        .filter_map(|f| {
-            let rel = f.path().to_string_lossy().replace('\\', "/");
-            let shipped = rel == "Cargo.toml" || rel.starts_with("src/");
-            shipped.then(|| RenderedFile {
-                contents: with_header(&rel, f.contents()),
-                path: format!("{DB_CRATE_DIR}/{rel}"),
+    let mut out: Vec<RenderedFile> = CRATES
+        .iter()
+        .flat_map(|c| {
+            walk(c.sources).into_iter().filter_map(move |f| {
+                let rel = f.path().to_string_lossy().replace('\\', "/");
+                let shipped = rel == "Cargo.toml" || rel.starts_with("src/");
+                shipped.then(|| RenderedFile {
+                    contents: with_header(c, &rel, f.contents()),
+                    path: format!("{}/{rel}", c.dir),
+                })
             })
         })
         .collect();
@@ -56,15 +75,28 @@ pub fn files() -> Vec<RenderedFile> {
     out
 }
 
-/// The header as a comment in the file's own syntax.
-fn with_header(rel: &str, contents: &[u8]) -> Vec<u8> {
+/// The header as a comment in the file's own syntax; JSON, which has no
+/// comments, is shipped as it is (the crate's other files say whose it is).
+fn with_header(c: &Vendored, rel: &str, contents: &[u8]) -> Vec<u8> {
     let marker = match rel.rsplit('.').next() {
         Some("rs") => "//",
         Some("sql") => "--",
+        Some("json") => return contents.to_vec(),
         _ => "#",
     };
+    let name = &c.dir["vendor/".len()..];
+    let header = [
+        format!("Vendored by tasker-app: {}.", c.what),
+        format!(
+            "tasker-app manages the files of {}/ as one unit: a re-run or update",
+            c.dir
+        ),
+        format!(
+            "of tasker-app replaces them together. Do not edit; change crates/{name} upstream."
+        ),
+    ];
     let mut out = Vec::new();
-    for line in HEADER {
+    for line in header {
         out.extend_from_slice(format!("{marker} {line}\n").as_bytes());
     }
     out.extend_from_slice(contents);
@@ -76,33 +108,65 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_crate_ships_its_manifest_and_sources_each_with_the_header() {
+    fn each_crate_ships_its_manifest_and_sources_each_with_the_header() {
         let files = files();
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        assert!(
-            paths.contains(&"vendor/tasker-app-db/Cargo.toml"),
-            "{paths:?}"
-        );
-        assert!(
-            paths.contains(&"vendor/tasker-app-db/src/lib.rs"),
-            "{paths:?}"
-        );
-        assert!(
-            paths.contains(&"vendor/tasker-app-db/src/tracking.sql"),
-            "{paths:?}"
-        );
+        for path in [
+            "vendor/tasker-app-db/Cargo.toml",
+            "vendor/tasker-app-db/src/lib.rs",
+            "vendor/tasker-app-db/src/tracking.sql",
+            "vendor/tasker-app-runtime/Cargo.toml",
+            "vendor/tasker-app-runtime/src/lib.rs",
+            "vendor/tasker-app-runtime/src/fake_api/seed.json",
+        ] {
+            assert!(paths.contains(&path), "{path} missing from {paths:?}");
+        }
         for f in &files {
             let text = String::from_utf8_lossy(&f.contents);
-            assert!(text.contains("as one unit"), "{}", f.path);
+            if f.path.ends_with(".json") {
+                serde_json::from_slice::<serde_json::Value>(&f.contents).expect("JSON stays JSON");
+            } else {
+                assert!(text.contains("as one unit"), "{}", f.path);
+            }
         }
         assert!(is_managed("vendor/tasker-app-db/src/lib.rs"));
+        assert!(is_managed("vendor/tasker-app-runtime/src/step.rs"));
         assert!(!is_managed("vendor/tasker-app-dbx/a"));
-        let lib = "vendor/tasker-app-db/src/lib.rs";
+        let lib = "vendor/tasker-app-runtime/src/lib.rs";
         assert_eq!(managed_action(lib, Action::Conflict), Action::Overwrite);
         assert_eq!(managed_action(lib, Action::Identical), Action::Identical);
         assert_eq!(
             managed_action("src/main.rs", Action::Conflict),
             Action::Conflict
         );
+    }
+
+    #[test]
+    fn the_runtime_is_versioned_with_tasker_app() {
+        let manifest = RUNTIME_CRATE.get_file("Cargo.toml").expect("a manifest");
+        let manifest: toml::Value =
+            toml::from_str(manifest.contents_utf8().expect("UTF-8")).expect("TOML");
+        assert_eq!(
+            manifest["package"]["version"].as_str(),
+            Some(env!("CARGO_PKG_VERSION")),
+            "the runtime records its version as the tasker-app release that vendored it"
+        );
+        let deps = &manifest["dependencies"];
+        for engine in [
+            "tasker-shared",
+            "tasker-worker",
+            "tasker-orchestration",
+            "tasker-client",
+        ] {
+            let version = deps[engine]
+                .as_str()
+                .or_else(|| deps[engine]["version"].as_str())
+                .unwrap_or_default();
+            assert_eq!(
+                version,
+                format!("={}", crate::plan::TASKER_VERSION),
+                "{engine}: the runtime pins the engine tasker-app generates for"
+            );
+        }
     }
 }

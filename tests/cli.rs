@@ -208,8 +208,15 @@ fn build_writes_the_app_and_its_manifest() {
     );
     let cargo_toml = std::fs::read_to_string(app.join("Cargo.toml")).unwrap();
     assert!(
-        cargo_toml.contains("name = \"shop\"") && cargo_toml.contains("=0.1.8"),
+        cargo_toml.contains("name = \"shop\"")
+            && cargo_toml.contains("path = \"vendor/tasker-app-runtime\""),
         "{cargo_toml}"
+    );
+    let runtime =
+        std::fs::read_to_string(app.join("vendor/tasker-app-runtime/Cargo.toml")).unwrap();
+    assert!(
+        runtime.contains("tasker-worker = { version = \"=0.1.8\""),
+        "{runtime}"
     );
     let manifest = std::fs::read_to_string(app.join(".tasker-app/manifest.toml")).unwrap();
     assert!(

@@ -5,11 +5,15 @@ A new app is rendered completely into a staging folder (see [`super::staging`]) 
 then renamed into place in one step: an error or Ctrl-C before that leaves no
 app folder at all. In an existing app, each changed file is staged beside the
 app and renamed over its target (a rename never leaves a half-written file);
-backups are taken before, and the manifest is written last, so an interrupted
-re-run is simply run again.
+backups are taken before, files no longer generated are removed after, and
+the manifest is written last, so an interrupted re-run is simply run again.
+
+Beside each generated file goes its base, `.tasker-app/base/<path>`: exactly
+what was generated, the ancestor of the next update's three-way merge.
+Vendored crates have none (they are replaced, never merged).
 */
 
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, BASE_DIR, FilePlan, Plan};
 use crate::shell::Shell;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -35,9 +39,38 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
         create_fresh(plan, staging.path())?;
     }
     for f in &plan.files {
-        shell.status(f.action.verb(), &f.path);
+        match f.action {
+            Action::Keep | Action::Remove => match &f.note {
+                Some(note) => shell.status(f.action.verb(), format!("{} ({note})", f.path)),
+                None => shell.status(f.action.verb(), &f.path),
+            },
+            Action::Conflicted => shell.status(
+                "conflicted",
+                format!("{} (conflict markers written: resolve them)", f.path),
+            ),
+            action => shell.status(action.verb(), &f.path),
+        }
     }
     Ok(())
+}
+
+/// The bases to write: the rendering of every generated file that is not
+/// vendored (and not the manifest), where it is not already the base.
+fn bases<'a>(plan: &'a Plan) -> Vec<(String, &'a [u8])> {
+    plan.files
+        .iter()
+        .filter(|f| has_base(f))
+        .map(|f| (format!("{BASE_DIR}/{}", f.path), f.rendered.as_slice()))
+        .filter(|(path, bytes)| {
+            std::fs::read(plan.app_dir.join(path)).map_or(true, |old| old != *bytes)
+        })
+        .collect()
+}
+
+fn has_base(f: &FilePlan) -> bool {
+    !matches!(f.action, Action::Keep | Action::Remove)
+        && f.path != crate::manifest::PATH
+        && !crate::vendor::is_managed(&f.path)
 }
 
 fn not_writable(dir: &Path, e: std::io::Error) -> anyhow::Error {
@@ -53,6 +86,9 @@ fn create_fresh(plan: &Plan, staging: &Path) -> Result<()> {
     for f in plan.files.iter().filter(|f| f.action.writes()) {
         write_file(&root.join(&f.path), &f.contents)?;
     }
+    for (path, bytes) in bases(plan) {
+        write_file(&root.join(path), bytes)?;
+    }
     std::fs::rename(&root, &plan.app_dir).with_context(|| {
         format!(
             "cannot move the generated app into {}",
@@ -63,14 +99,60 @@ fn create_fresh(plan: &Plan, staging: &Path) -> Result<()> {
 
 /// Existing app: stage each changed file, back up where asked, rename into place.
 fn update_in_place(plan: &Plan, staging: &Path) -> Result<()> {
-    let writes: Vec<_> = plan.files.iter().filter(|f| f.action.writes()).collect();
-    let mut staged = Vec::with_capacity(writes.len());
-    for (i, f) in writes.iter().enumerate() {
+    let (manifest, files): (Vec<&FilePlan>, Vec<&FilePlan>) = plan
+        .files
+        .iter()
+        .filter(|f| f.action.writes())
+        .partition(|f| f.path == crate::manifest::PATH);
+    let mut writes: Vec<(String, &[u8], Action)> = files
+        .iter()
+        .map(|f| (f.path.clone(), f.contents.as_slice(), f.action))
+        .collect();
+    writes.extend(bases(plan).into_iter().map(|(p, b)| (p, b, Action::Update)));
+    let mut staged = Vec::with_capacity(writes.len() + 1);
+    for (i, (path, contents, action)) in writes.into_iter().enumerate() {
         let tmp = staging.join(i.to_string());
-        write_file(&tmp, &f.contents)?;
-        staged.push((tmp, plan.app_dir.join(&f.path), f.action));
+        write_file(&tmp, contents)?;
+        staged.push((tmp, plan.app_dir.join(path), action));
     }
-    // The manifest is last in the plan, so it is moved last.
+    let mut last = Vec::new();
+    for f in &manifest {
+        let tmp = staging.join("manifest");
+        write_file(&tmp, &f.contents)?;
+        last.push((tmp, plan.app_dir.join(&f.path), f.action));
+    }
+    // Files that are no longer generated go before the manifest that forgets them.
+    move_into_place(staged)?;
+    for f in plan.files.iter().filter(|f| f.action == Action::Remove) {
+        remove_generated(&plan.app_dir, &f.path)?;
+    }
+    move_into_place(last)
+}
+
+/// A file tasker-app no longer generates (unchanged, or vendored), its base,
+/// and the folders that leaves empty (up to the app folder).
+fn remove_generated(app_dir: &Path, rel: &str) -> Result<()> {
+    for path in [app_dir.join(rel), app_dir.join(BASE_DIR).join(rel)] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot remove {}", path.display()));
+            }
+        }
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != app_dir && d.starts_with(app_dir)) {
+            if std::fs::remove_dir(d).is_err() {
+                break; // not empty (or not ours to remove): stop climbing
+            }
+            dir = d.parent();
+        }
+    }
+    Ok(())
+}
+
+/// Renames staged files over their targets, taking backups first where asked.
+fn move_into_place(staged: Vec<(PathBuf, PathBuf, Action)>) -> Result<()> {
     for (tmp, target, action) in staged {
         if action == Action::Backup {
             let backup = backup_path(&target);

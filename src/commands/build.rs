@@ -25,7 +25,13 @@ pub struct BuildOptions {
 }
 
 pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
-    let catalog = catalog::load()?;
+    let catalog = match &args.app_name {
+        Some(name) => {
+            names::validate_app_name(name)?;
+            catalog::for_app(args.catalog.as_deref(), &args.output_dir.join(name))?
+        }
+        None => catalog::choose(args.catalog.as_deref())?,
+    };
     if crate::wizard::should_ask(&args, shell) {
         crate::wizard::ask(&mut args, &catalog, shell)?;
     }
@@ -33,12 +39,16 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
     let workflows: Vec<&Workflow> = catalog.resolve(&opts.templates)?;
     let rendered = plan::render_app(&catalog, &opts.answers, &workflows)?;
     let mut plan = plan::classify(
-        &opts.app_dir,
         rendered,
-        &DiskTree(&opts.app_dir),
-        opts.previous.as_ref(),
-        &opts.answers,
-        opts.templates.clone(),
+        plan::Inputs {
+            app_dir: &opts.app_dir,
+            existing: &DiskTree(&opts.app_dir),
+            previous: opts.previous.as_ref(),
+            answers: &opts.answers,
+            templates: opts.templates.clone(),
+            catalog: catalog.dir.as_ref().map(|d| d.display().to_string()),
+            mode: plan::Mode::Build,
+        },
     );
     if opts.database_url.is_some() {
         plan.database.steps = crate::db::plan_steps_for_plan(&plan);
@@ -47,7 +57,15 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
         print_plan(&plan, args.format, shell, true)?;
         return Ok(());
     }
-    let result = write_and_prepare(&mut plan, &opts, &args, shell);
+    let result = write_and_prepare(
+        &mut plan,
+        opts.database_url.as_deref(),
+        Policy {
+            on_conflict: args.on_conflict,
+            yes: args.yes,
+        },
+        shell,
+    );
     match (result, args.format) {
         (Ok(()), Format::Json) => print_plan(&plan, Format::Json, shell, false)?,
         (Ok(()), Format::Text) => {}
@@ -63,23 +81,27 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
     Ok(())
 }
 
-/// Conflicts, files, database: everything of a build that changes something.
-fn write_and_prepare(
+/// How conflicts are resolved: `--on-conflict`, and whether prompting is allowed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    pub on_conflict: Option<OnConflict>,
+    pub yes: bool,
+}
+
+/// Conflicts, files, database: everything of a build (or update) that changes something.
+pub(crate) fn write_and_prepare(
     plan: &mut Plan,
-    opts: &BuildOptions,
-    args: &BuildArgs,
+    database_url: Option<&str>,
+    policy: Policy,
     shell: &Shell,
 ) -> Result<()> {
     // The database checks run before anything is written; if they fail, the
     // files are still written (they are what --skip-db would give) and the
     // build ends with exit 4 and the next step.
-    let preflight = opts
-        .database_url
-        .as_deref()
-        .map(|url| crate::environment::preflight_for_build(url, shell));
-    resolve_conflicts(plan, args, shell)?;
+    let preflight = database_url.map(|url| crate::environment::preflight_for_build(url, shell));
+    resolve_conflicts(plan, policy, shell)?;
     apply::fs::apply(plan, shell)?;
-    if let Some(url) = &opts.database_url {
+    if let Some(url) = database_url {
         let not_ready = || {
             format!(
                 "the app's files are written to {}, but its database is not prepared; fix the cause above, then run `tasker-app build` again (identical files are left alone) or `cargo run -- migrate` in the app",
@@ -217,15 +239,15 @@ pub(crate) fn refuse_foreign_folder(app_dir: &std::path::Path) -> Result<()> {
     .into())
 }
 
-/// Turns each conflict into skip/overwrite/backup, by flag or by asking; aborts
-/// with exit 3 (nothing written) when the policy is abort.
-fn resolve_conflicts(plan: &mut Plan, args: &BuildArgs, shell: &Shell) -> Result<()> {
+/// Turns each conflict into skip/overwrite/backup/merge, by flag or by asking;
+/// aborts with exit 3 (nothing written) when the policy is abort.
+fn resolve_conflicts(plan: &mut Plan, policy: Policy, shell: &Shell) -> Result<()> {
     if plan.conflicts().next().is_none() {
         return Ok(());
     }
-    let policy = match args.on_conflict {
+    let policy = match policy.on_conflict {
         Some(p) => p,
-        None if shell.is_interactive() && !args.yes => return ask_each(plan, shell),
+        None if shell.is_interactive() && !policy.yes => return ask_each(plan, shell),
         None => OnConflict::Abort,
     };
     let action = match policy {
@@ -233,6 +255,7 @@ fn resolve_conflicts(plan: &mut Plan, args: &BuildArgs, shell: &Shell) -> Result
         OnConflict::Skip => Action::Skip,
         OnConflict::Overwrite => Action::Overwrite,
         OnConflict::Backup => Action::Backup,
+        OnConflict::Merge => Action::Merge,
     };
     plan::resolve_conflicts(plan, |_| action);
     Ok(())
@@ -251,30 +274,50 @@ fn abort(plan: &Plan, shell: &Shell) -> anyhow::Error {
             plan.app_dir.display()
         ),
     )
-    .with_help("run again with --on-conflict skip (keep yours), backup (keep yours as FILE.bak) or overwrite")
+    .with_help("run again with --on-conflict merge (three-way merge, conflict markers where both changed the same lines), skip (keep yours), backup (keep yours as FILE.bak) or overwrite")
     .into()
 }
 
+/// In a terminal: for each conflict, the diff (yours -> new), then merge /
+/// keep mine / take new / backup / abort.
 fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
-    let choices = [
-        "keep mine (skip)",
-        "back mine up as FILE.bak, then write",
-        "overwrite mine",
-        "abort: write nothing",
-    ];
     let mut decided = Vec::new();
     for f in plan.conflicts() {
+        let ours = std::fs::read(plan.app_dir.join(&f.path)).ok();
+        shell.info(crate::merge::unified(
+            &f.path,
+            ours.as_deref(),
+            Some(&f.rendered),
+        ));
+        let mut choices: Vec<(&str, Action)> = Vec::new();
+        if let Some(merged) = &f.merged {
+            choices.push((
+                if merged.clean {
+                    "merge: yours and the new version combine cleanly"
+                } else {
+                    "merge: write both, with conflict markers where they overlap"
+                },
+                Action::Merge,
+            ));
+        }
+        choices.extend([
+            ("keep mine (skip)", Action::Skip),
+            ("take new (overwrite mine)", Action::Overwrite),
+            ("back mine up as FILE.bak, then take new", Action::Backup),
+        ]);
+        let labels: Vec<&str> = choices
+            .iter()
+            .map(|(label, _)| *label)
+            .chain(["abort: write nothing"])
+            .collect();
         let pick = dialoguer::Select::new()
             .with_prompt(format!("{} was changed since it was generated", f.path))
-            .items(&choices)
+            .items(&labels)
             .default(0)
             .interact_opt()
             .context("cannot read the answer; run again with --on-conflict")?;
-        let action = match pick {
-            Some(0) => Action::Skip,
-            Some(1) => Action::Backup,
-            Some(2) => Action::Overwrite,
-            _ => return Err(abort(plan, shell)),
+        let Some(action) = pick.and_then(|i| choices.get(i)).map(|(_, a)| *a) else {
+            return Err(abort(plan, shell));
         };
         decided.push((f.path.clone(), action));
     }
@@ -288,7 +331,7 @@ fn ask_each(plan: &mut Plan, shell: &Shell) -> Result<()> {
 }
 
 /// The contract's JSON of a plan.
-fn plan_json(plan: &Plan, dry_run: bool) -> Result<serde_json::Value> {
+pub(crate) fn plan_json(plan: &Plan, dry_run: bool) -> Result<serde_json::Value> {
     let mut doc = serde_json::to_value(plan)?;
     doc["dry_run"] = json!(dry_run);
     Ok(doc)

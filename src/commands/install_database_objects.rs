@@ -11,7 +11,7 @@ what would happen.
 use crate::cli::{Format, InstallDbArgs};
 use crate::db::{self, Status, sources};
 use crate::error::{CliError, Exit};
-use crate::manifest::{self, Manifest, sha256_hex};
+use crate::manifest::{self, Manifest};
 use crate::plan::{Action, FilePlan, classify_file};
 use crate::shell::Shell;
 use anyhow::{Context, Result};
@@ -108,7 +108,6 @@ pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec
     for (rel, bytes) in embedded {
         let path = format!("db/{rel}");
         let target = app_dir.join(&path);
-        let sha256 = sha256_hex(bytes);
         let existing = match std::fs::read(&target) {
             Ok(existing) => Some(existing),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -116,12 +115,7 @@ pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec
         };
         let recorded = manifest.as_ref().and_then(|m| m.files.get(&path));
         let action = classify_file(existing.as_deref(), bytes, recorded);
-        out.push(FilePlan {
-            path,
-            action,
-            sha256,
-            contents: bytes.clone(),
-        });
+        out.push(FilePlan::new(path, action, bytes.clone()));
     }
     Ok(out)
 }

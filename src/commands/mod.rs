@@ -4,4 +4,5 @@ pub mod build;
 pub mod completions;
 pub mod install_database_objects;
 pub mod list_templates;
+pub mod update;
 pub mod validate_environment;

@@ -3,21 +3,10 @@
 //! among the app's customers (`app.customer_conflicts`). A duplicate fails the
 //! onboarding permanently and says which field collided.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::validate_registration_data::Registration;
-use crate::context::AppContext;
-use crate::handlers::support::{ApiClient, ApiError, StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// The result of `check_duplicate_user`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,25 +42,16 @@ pub(super) async fn search_users(api: &ApiClient, q: &str) -> Result<Vec<ApiUser
     Ok(found.users)
 }
 
-pub struct CheckDuplicateUser {
-    api: ApiClient,
-    db: PgPool,
-}
+pub struct CheckDuplicateUser;
 
-impl CheckDuplicateUser {
-    pub fn new(ctx: Arc<AppContext>) -> CheckDuplicateUser {
-        CheckDuplicateUser {
-            api: ApiClient::new(&ctx),
-            db: ctx.db.clone(),
-        }
-    }
+impl Step for CheckDuplicateUser {
+    const NAME: &'static str = "customer.check_duplicate_user";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let registration: Registration = input.dependency("validate_registration_data")?;
 
-        let mut candidates = search_users(&self.api, &registration.email).await?;
-        candidates.extend(search_users(&self.api, &registration.username).await?);
+        let mut candidates = search_users(&ctx.api, &registration.email).await?;
+        candidates.extend(search_users(&ctx.api, &registration.username).await?);
         let mut taken = collisions(&candidates, &registration);
 
         let local: Vec<(i64, String)> = sqlx::query_as(
@@ -80,7 +60,7 @@ impl CheckDuplicateUser {
         .bind(&registration.email)
         .bind(&registration.username)
         .bind(input.task_uuid())
-        .fetch_all(&self.db)
+        .fetch_all(&ctx.db)
         .await
         .map_err(|e| StepError::database("looking up existing customers", e))?;
         taken.extend(
@@ -98,19 +78,7 @@ impl CheckDuplicateUser {
             api_candidates: candidates.len(),
             available: true,
         };
-        serde_json::to_value(check).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for CheckDuplicateUser {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "customer.check_duplicate_user"
+        output(&check)
     }
 }
 

@@ -2,24 +2,13 @@
 //! and the welcome email is queued (`app.complete_onboarding`, which refuses a
 //! customer without preferences). Idempotent: the first activation time stays.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::create_account::Account;
 use super::send_welcome_email::WelcomeEmail;
 use super::setup_preferences::PreferencesSet;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// The result of `complete_onboarding`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,17 +21,12 @@ pub struct Onboarded {
     pub onboarded_at: DateTime<Utc>,
 }
 
-pub struct CompleteOnboarding {
-    db: PgPool,
-}
+pub struct CompleteOnboarding;
 
-impl CompleteOnboarding {
-    pub fn new(ctx: Arc<AppContext>) -> CompleteOnboarding {
-        CompleteOnboarding { db: ctx.db.clone() }
-    }
+impl Step for CompleteOnboarding {
+    const NAME: &'static str = "customer.complete_onboarding";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let account: Account = input.dependency("create_account")?;
         let preferences: PreferencesSet = input.dependency("setup_preferences")?;
         let welcome: WelcomeEmail = input.dependency("send_welcome_email")?;
@@ -60,7 +44,7 @@ impl CompleteOnboarding {
             sqlx::query_scalar("SELECT app.complete_onboarding($1, $2)")
                 .bind(account.customer_id)
                 .bind(welcome.notification_id)
-                .fetch_one(&self.db)
+                .fetch_one(&ctx.db)
                 .await
                 .map_err(|e| StepError::database("activating the customer", e))?;
 
@@ -72,18 +56,6 @@ impl CompleteOnboarding {
             welcome_notification_id: welcome.notification_id,
             onboarded_at,
         };
-        serde_json::to_value(done).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for CompleteOnboarding {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "customer.complete_onboarding"
+        output(&done)
     }
 }

@@ -6,22 +6,12 @@
 //! email instead of being created twice, and the database function returns
 //! the customer this task already registered.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
+use serde_json::json;
 
 use super::check_duplicate_user::search_users;
 use super::validate_registration_data::Registration;
-use crate::context::AppContext;
-use crate::handlers::support::{ApiClient, StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// The result of `create_account`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,24 +31,15 @@ struct CreatedUser {
     id: i64,
 }
 
-pub struct CreateAccount {
-    api: ApiClient,
-    db: PgPool,
-}
+pub struct CreateAccount;
 
-impl CreateAccount {
-    pub fn new(ctx: Arc<AppContext>) -> CreateAccount {
-        CreateAccount {
-            api: ApiClient::new(&ctx),
-            db: ctx.db.clone(),
-        }
-    }
+impl Step for CreateAccount {
+    const NAME: &'static str = "customer.create_account";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let registration: Registration = input.dependency("validate_registration_data")?;
 
-        let external_user_id = self.api_user(&registration).await?;
+        let external_user_id = api_user(&ctx.api, &registration).await?;
         let external_id = i32::try_from(external_user_id).ok();
 
         let (customer_id, created): (i64, bool) = sqlx::query_as(
@@ -70,7 +51,7 @@ impl CreateAccount {
         .bind(&registration.full_name)
         .bind(&registration.plan)
         .bind(external_id)
-        .fetch_one(&self.db)
+        .fetch_one(&ctx.db)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
@@ -94,52 +75,39 @@ impl CreateAccount {
             plan: registration.plan,
             created,
         };
-        serde_json::to_value(account).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-
-    /// The API user for this registration: the one an earlier attempt made,
-    /// or a new one.
-    async fn api_user(&self, registration: &Registration) -> Result<i64, StepError> {
-        let existing = search_users(&self.api, &registration.email).await?;
-        let mine = existing.iter().find(|u| {
-            u.email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(&registration.email))
-                && u.username
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&registration.username))
-        });
-        if let Some(user) = mine {
-            return Ok(user.id);
-        }
-        let (first_name, last_name) = split_name(&registration.full_name);
-        let created: CreatedUser = self
-            .api
-            .post_json(
-                "/users/add",
-                &json!({
-                    "firstName": first_name,
-                    "lastName": last_name,
-                    "username": registration.username,
-                    "email": registration.email,
-                    "role": "user",
-                }),
-            )
-            .await?;
-        Ok(created.id)
+        output(&account)
     }
 }
 
-#[async_trait]
-impl StepHandler for CreateAccount {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
+/// The API user for this registration: the one an earlier attempt made,
+/// or a new one.
+async fn api_user(api: &ApiClient, registration: &Registration) -> Result<i64, StepError> {
+    let existing = search_users(api, &registration.email).await?;
+    let mine = existing.iter().find(|u| {
+        u.email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(&registration.email))
+            && u.username
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&registration.username))
+    });
+    if let Some(user) = mine {
+        return Ok(user.id);
     }
-
-    fn name(&self) -> &str {
-        "customer.create_account"
-    }
+    let (first_name, last_name) = split_name(&registration.full_name);
+    let created: CreatedUser = api
+        .post_json(
+            "/users/add",
+            &json!({
+                "firstName": first_name,
+                "lastName": last_name,
+                "username": registration.username,
+                "email": registration.email,
+                "role": "user",
+            }),
+        )
+        .await?;
+    Ok(created.id)
 }
 
 /// `"Jane van Doe"` -> (`"Jane"`, `"van Doe"`); one word is a first name.

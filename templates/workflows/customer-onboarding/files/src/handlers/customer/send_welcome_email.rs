@@ -2,22 +2,12 @@
 //! (`app.record_notification`, template `welcome`). Runs beside
 //! `setup_preferences`; a retry rewrites the same outbox row.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
+use serde_json::json;
 
 use super::create_account::Account;
 use super::setup_preferences::plan_defaults;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// The result of `send_welcome_email`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,17 +17,12 @@ pub struct WelcomeEmail {
     pub subject: String,
 }
 
-pub struct SendWelcomeEmail {
-    db: PgPool,
-}
+pub struct SendWelcomeEmail;
 
-impl SendWelcomeEmail {
-    pub fn new(ctx: Arc<AppContext>) -> SendWelcomeEmail {
-        SendWelcomeEmail { db: ctx.db.clone() }
-    }
+impl Step for SendWelcomeEmail {
+    const NAME: &'static str = "customer.send_welcome_email";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let account: Account = input.dependency("create_account")?;
         let (subject, body) = welcome_text(&account);
 
@@ -49,7 +34,7 @@ impl SendWelcomeEmail {
         .bind(&subject)
         .bind(&body)
         .bind(json!({ "customer_id": account.customer_id, "plan": account.plan, "username": account.username }))
-        .fetch_one(&self.db)
+        .fetch_one(&ctx.db)
         .await
         .map_err(|e| StepError::database("queuing the welcome email", e))?;
 
@@ -58,19 +43,7 @@ impl SendWelcomeEmail {
             recipient: account.email,
             subject,
         };
-        serde_json::to_value(email).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for SendWelcomeEmail {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "customer.send_welcome_email"
+        output(&email)
     }
 }
 

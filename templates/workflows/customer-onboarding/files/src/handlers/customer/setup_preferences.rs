@@ -3,23 +3,13 @@
 //! timezone they registered with (`app.set_customer_preferences`). Runs beside
 //! `send_welcome_email`; safe to repeat.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::create_account::Account;
 use super::validate_registration_data::Registration;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// What a plan comes with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,17 +57,12 @@ pub struct PreferencesSet {
     pub updated_at: DateTime<Utc>,
 }
 
-pub struct SetupPreferences {
-    db: PgPool,
-}
+pub struct SetupPreferences;
 
-impl SetupPreferences {
-    pub fn new(ctx: Arc<AppContext>) -> SetupPreferences {
-        SetupPreferences { db: ctx.db.clone() }
-    }
+impl Step for SetupPreferences {
+    const NAME: &'static str = "customer.setup_preferences";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let registration: Registration = input.dependency("validate_registration_data")?;
         let account: Account = input.dependency("create_account")?;
         let defaults = plan_defaults(&account.plan);
@@ -90,7 +75,7 @@ impl SetupPreferences {
                 .bind(&registration.locale)
                 .bind(&registration.timezone)
                 .bind(&defaults.features)
-                .fetch_one(&self.db)
+                .fetch_one(&ctx.db)
                 .await
                 .map_err(|e| StepError::database("saving the preferences", e))?;
 
@@ -102,19 +87,7 @@ impl SetupPreferences {
             timezone: registration.timezone,
             updated_at,
         };
-        serde_json::to_value(set).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for SetupPreferences {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "customer.setup_preferences"
+        output(&set)
     }
 }
 

@@ -2,17 +2,10 @@
 //! (email, username, plan, optional full name, locale and timezone). Every
 //! problem is reported at once; none of them is worth a retry.
 
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
-use crate::handlers::support::{StepError, StepInput, finish, plausible_email};
+use tasker_app_runtime::plausible_email;
+use tasker_app_runtime::prelude::*;
 
 pub const PLANS: [&str; 3] = ["free", "pro", "enterprise"];
 /// Names nobody may register: they would impersonate the service.
@@ -44,13 +37,10 @@ pub struct RawRegistration<'a> {
 #[derive(Debug, Default)]
 pub struct ValidateRegistrationData;
 
-impl ValidateRegistrationData {
-    pub fn new() -> ValidateRegistrationData {
-        ValidateRegistrationData
-    }
+impl Step for ValidateRegistrationData {
+    const NAME: &'static str = "customer.validate_registration_data";
 
-    fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, _ctx: &AppContext) -> StepResult {
         let raw = RawRegistration {
             email: input.required_str("email")?,
             username: input.required_str("username")?,
@@ -61,20 +51,7 @@ impl ValidateRegistrationData {
         };
         let registration =
             normalise(&raw).map_err(|problems| StepError::bad_input(problems.join("; ")))?;
-        serde_json::to_value(registration)
-            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for ValidateRegistrationData {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step))
-    }
-
-    fn name(&self) -> &str {
-        "customer.validate_registration_data"
+        output(&registration)
     }
 }
 

@@ -1,10 +1,10 @@
 //! customer/user_onboarding end to end against the database at DATABASE_URL
-//! and the in-process fake API (see `support::harness`). Each test registers
+//! and the in-process fake API (see `tasker_app_runtime::harness`). Each test registers
 //! a user of its own.
 
 use serde_json::{Value, json};
 
-use crate::handlers::support::harness::{Harness, fault, unique};
+use tasker_app_runtime::harness::{Harness, fault, unique};
 
 const WORKFLOW: &str = "customer/user_onboarding.yaml";
 
@@ -17,7 +17,7 @@ fn registration(plan: &str) -> (String, Value) {
 
 #[tokio::test]
 async fn a_new_user_is_onboarded_with_preferences() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let (username, context) = registration("pro");
@@ -41,7 +41,7 @@ async fn a_new_user_is_onboarded_with_preferences() {
 
 #[tokio::test]
 async fn the_same_email_twice_is_a_duplicate() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let (_, context) = registration("free");
@@ -56,7 +56,7 @@ async fn the_same_email_twice_is_a_duplicate() {
 
 #[tokio::test]
 async fn an_email_the_api_already_has_is_a_duplicate() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let context =
@@ -70,7 +70,7 @@ async fn an_email_the_api_already_has_is_a_duplicate() {
 
 #[tokio::test]
 async fn a_failed_create_is_retried_without_a_second_api_user() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     h.arm(fault("/users/add", 502, 1, None));
@@ -82,7 +82,7 @@ async fn a_failed_create_is_retried_without_a_second_api_user() {
 
 #[tokio::test]
 async fn an_unknown_plan_fails_at_once() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let (_, mut context) = registration("gold");

@@ -8,18 +8,11 @@
 //!    $5.99 plus $1.00 per unit after the first, at most $14.99.
 //! 4. Sales tax: 8.25% of the merchandise after discounts (shipping untaxed).
 
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::validate_cart::{CartLine, ValidatedCart};
-use crate::handlers::support::{StepError, StepInput, finish, format_cents, percent_of};
+use tasker_app_runtime::money::{format_cents, percent_of};
+use tasker_app_runtime::prelude::*;
 
 pub const CURRENCY: &str = "USD";
 /// Volume discount tiers: (merchandise from, in cents; percent off).
@@ -144,27 +137,12 @@ pub fn price(lines: &[CartLine]) -> Pricing {
 #[derive(Debug, Default)]
 pub struct CalculatePricing;
 
-impl CalculatePricing {
-    pub fn new() -> CalculatePricing {
-        CalculatePricing
-    }
+impl Step for CalculatePricing {
+    const NAME: &'static str = "ecommerce.calculate_pricing";
 
-    fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let cart: ValidatedCart = StepInput::new(step).dependency("validate_cart")?;
-        serde_json::to_value(price(&cart.lines))
-            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for CalculatePricing {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step))
-    }
-
-    fn name(&self) -> &str {
-        "ecommerce.calculate_pricing"
+    async fn run(&self, input: StepInput<'_>, _ctx: &AppContext) -> StepResult {
+        let cart: ValidatedCart = input.dependency("validate_cart")?;
+        output(&price(&cart.lines))
     }
 }
 

@@ -6,21 +6,12 @@
 //! cover, fails the order permanently and names the products. A product the
 //! warehouse has never counted starts from the catalogue's stock figure.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::validate_cart::ValidatedCart;
-use crate::context::AppContext;
-use crate::handlers::support::{ApiClient, StepError, StepInput, finish, wholesale_cost};
+use tasker_app_runtime::money::wholesale_cost;
+use tasker_app_runtime::prelude::*;
 
 /// The result of `check_inventory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,27 +44,18 @@ struct ApiProduct {
     availability_status: Option<String>,
 }
 
-pub struct CheckInventory {
-    api: ApiClient,
-    db: PgPool,
-}
+pub struct CheckInventory;
 
-impl CheckInventory {
-    pub fn new(ctx: Arc<AppContext>) -> CheckInventory {
-        CheckInventory {
-            api: ApiClient::new(&ctx),
-            db: ctx.db.clone(),
-        }
-    }
+impl Step for CheckInventory {
+    const NAME: &'static str = "ecommerce.check_inventory";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let cart: ValidatedCart = input.dependency("validate_cart")?;
 
         let mut requests = Vec::with_capacity(cart.lines.len());
         let mut unavailable = Vec::new();
         for line in &cart.lines {
-            let product: ApiProduct = self
+            let product: ApiProduct = ctx
                 .api
                 .get_json(&format!("/products/{}", line.product_id))
                 .await
@@ -116,7 +98,7 @@ impl CheckInventory {
         .bind(input.task_uuid())
         .bind(&cart.warehouse)
         .bind(Value::Array(requests))
-        .fetch_all(&self.db)
+        .fetch_all(&ctx.db)
         .await
         .map_err(|e| StepError::database("reserving stock", e))?;
 
@@ -150,18 +132,6 @@ impl CheckInventory {
                 })
                 .collect(),
         };
-        serde_json::to_value(check).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for CheckInventory {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "ecommerce.check_inventory"
+        output(&check)
     }
 }

@@ -2,23 +2,14 @@
 //! (`app.place_order`), which also commits this task's stock reservations.
 //! Idempotent: a retry returns the order the first attempt placed.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::calculate_pricing::Pricing;
 use super::check_inventory::InventoryCheck;
 use super::validate_cart::ValidatedCart;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish, format_cents};
+use tasker_app_runtime::money::format_cents;
+use tasker_app_runtime::prelude::*;
 
 /// The result of `create_order`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,17 +22,12 @@ pub struct PlacedOrder {
     pub created: bool,
 }
 
-pub struct CreateOrder {
-    db: PgPool,
-}
+pub struct CreateOrder;
 
-impl CreateOrder {
-    pub fn new(ctx: Arc<AppContext>) -> CreateOrder {
-        CreateOrder { db: ctx.db.clone() }
-    }
+impl Step for CreateOrder {
+    const NAME: &'static str = "ecommerce.create_order";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let cart: ValidatedCart = input.dependency("validate_cart")?;
         let inventory: InventoryCheck = input.dependency("check_inventory")?;
         let pricing: Pricing = input.dependency("calculate_pricing")?;
@@ -104,7 +90,7 @@ impl CreateOrder {
             .bind(&inventory.warehouse)
             .bind(pricing_json)
             .bind(Value::Array(lines_json))
-            .fetch_one(&self.db)
+            .fetch_one(&ctx.db)
             .await
             .map_err(|e| StepError::database("placing the order", e))?;
 
@@ -115,18 +101,6 @@ impl CreateOrder {
             currency: pricing.currency,
             created,
         };
-        serde_json::to_value(placed).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for CreateOrder {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "ecommerce.create_order"
+        output(&placed)
     }
 }

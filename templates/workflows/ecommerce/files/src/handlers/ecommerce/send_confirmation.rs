@@ -3,24 +3,15 @@
 //! and mark the order confirmed (`app.confirm_order`). Idempotent: a retry
 //! rewrites the same outbox row and keeps the first confirmation time.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
+use serde_json::json;
 
 use super::calculate_pricing::Pricing;
 use super::create_order::PlacedOrder;
 use super::validate_cart::ValidatedCart;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish, format_cents};
+use tasker_app_runtime::money::format_cents;
+use tasker_app_runtime::prelude::*;
 
 /// The result of `send_confirmation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,17 +22,12 @@ pub struct Confirmation {
     pub confirmed_at: DateTime<Utc>,
 }
 
-pub struct SendConfirmation {
-    db: PgPool,
-}
+pub struct SendConfirmation;
 
-impl SendConfirmation {
-    pub fn new(ctx: Arc<AppContext>) -> SendConfirmation {
-        SendConfirmation { db: ctx.db.clone() }
-    }
+impl Step for SendConfirmation {
+    const NAME: &'static str = "ecommerce.send_confirmation";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let cart: ValidatedCart = input.dependency("validate_cart")?;
         let pricing: Pricing = input.dependency("calculate_pricing")?;
         let order: PlacedOrder = input.dependency("create_order")?;
@@ -55,7 +41,7 @@ impl SendConfirmation {
             "currency": order.currency,
         });
 
-        let mut tx = self
+        let mut tx = ctx
             .db
             .begin()
             .await
@@ -87,20 +73,7 @@ impl SendConfirmation {
             order_number: order.order_number,
             confirmed_at,
         };
-        serde_json::to_value(confirmation)
-            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for SendConfirmation {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "ecommerce.send_confirmation"
+        output(&confirmation)
     }
 }
 

@@ -4,21 +4,11 @@
 //! An unknown cart (404) or a cart that breaks the rules below fails at once;
 //! an API that is down or rate limiting is retried.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
-use crate::context::AppContext;
-use crate::handlers::support::{
-    ApiClient, StepError, StepInput, finish, plausible_email, to_cents,
-};
+use tasker_app_runtime::money::to_cents;
+use tasker_app_runtime::plausible_email;
+use tasker_app_runtime::prelude::*;
 
 /// Most units of one product an order may hold.
 pub const MAX_UNITS_PER_LINE: i64 = 100;
@@ -77,19 +67,12 @@ struct ApiUser {
     last_name: Option<String>,
 }
 
-pub struct ValidateCart {
-    api: ApiClient,
-}
+pub struct ValidateCart;
 
-impl ValidateCart {
-    pub fn new(ctx: Arc<AppContext>) -> ValidateCart {
-        ValidateCart {
-            api: ApiClient::new(&ctx),
-        }
-    }
+impl Step for ValidateCart {
+    const NAME: &'static str = "ecommerce.validate_cart";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let cart_id = input.required_int("cart_id")?;
         if cart_id < 1 {
             return Err(StepError::bad_input(format!(
@@ -107,7 +90,7 @@ impl ValidateCart {
             .unwrap_or(DEFAULT_WAREHOUSE)
             .to_string();
 
-        let cart: ApiCart = self
+        let cart: ApiCart = ctx
             .api
             .get_json(&format!("/carts/{cart_id}"))
             .await
@@ -129,7 +112,7 @@ impl ValidateCart {
 
         // The owner's name personalises the confirmation; a cart whose owner
         // is gone can still be ordered.
-        let customer_name = match self
+        let customer_name = match ctx
             .api
             .get_json::<ApiUser>(&format!("/users/{}", cart.user_id))
             .await
@@ -148,20 +131,7 @@ impl ValidateCart {
             total_quantity: lines.iter().map(|l| l.quantity).sum(),
             lines,
         };
-        serde_json::to_value(validated)
-            .map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for ValidateCart {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "ecommerce.validate_cart"
+        output(&validated)
     }
 }
 

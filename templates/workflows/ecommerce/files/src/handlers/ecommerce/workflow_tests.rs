@@ -1,10 +1,10 @@
 //! ecommerce/order_processing end to end against the database at
-//! DATABASE_URL and the in-process fake API (see `support::harness`).
+//! DATABASE_URL and the in-process fake API (see `tasker_app_runtime::harness`).
 //! Each test reserves stock in a warehouse of its own.
 
 use serde_json::{Value, json};
 
-use crate::handlers::support::harness::{Harness, fault, unique};
+use tasker_app_runtime::harness::{Harness, fault, unique};
 
 const WORKFLOW: &str = "ecommerce/order_processing.yaml";
 
@@ -14,7 +14,7 @@ fn context(cart_id: i64, warehouse: &str) -> Value {
 
 #[tokio::test]
 async fn an_order_is_placed_priced_and_confirmed() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let run = h.run(WORKFLOW, context(1, &unique("wh-"))).await;
@@ -48,7 +48,7 @@ async fn an_order_is_placed_priced_and_confirmed() {
 
 #[tokio::test]
 async fn running_the_same_task_again_writes_nothing_twice() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let warehouse = unique("wh-");
@@ -79,7 +79,7 @@ async fn running_the_same_task_again_writes_nothing_twice() {
 
 #[tokio::test]
 async fn an_api_outage_is_retried_until_the_cart_comes_through() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     h.arm(fault("/carts/3", 503, 2, None));
@@ -90,7 +90,7 @@ async fn an_api_outage_is_retried_until_the_cart_comes_through() {
 
 #[tokio::test]
 async fn rate_limiting_passes_retry_after_to_the_engine() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     // More 429s than attempts: the last failure is what the engine would see.
@@ -115,7 +115,7 @@ async fn rate_limiting_passes_retry_after_to_the_engine() {
 
 #[tokio::test]
 async fn an_unknown_cart_fails_at_once() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let run = h.run(WORKFLOW, context(999_999, &unique("wh-"))).await;
@@ -125,7 +125,7 @@ async fn an_unknown_cart_fails_at_once() {
 
 #[tokio::test]
 async fn a_cart_the_warehouse_cannot_cover_reserves_nothing() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let warehouse = unique("wh-");
@@ -146,7 +146,7 @@ async fn a_cart_the_warehouse_cannot_cover_reserves_nothing() {
 
 #[tokio::test]
 async fn a_bad_email_is_refused_before_any_call() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let run = h

@@ -3,21 +3,13 @@
 //! nothing ordered. Idempotent per (task, supplier).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Instant;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::identify_low_stock::{LowStock, LowStockProduct};
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish, format_cents};
+use tasker_app_runtime::money::format_cents;
+use tasker_app_runtime::prelude::*;
 
 /// The result of `create_purchase_orders`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,20 +31,15 @@ pub struct PurchaseOrder {
     pub created: bool,
 }
 
-pub struct CreatePurchaseOrders {
-    db: PgPool,
-}
+pub struct CreatePurchaseOrders;
 
-impl CreatePurchaseOrders {
-    pub fn new(ctx: Arc<AppContext>) -> CreatePurchaseOrders {
-        CreatePurchaseOrders { db: ctx.db.clone() }
-    }
+impl Step for CreatePurchaseOrders {
+    const NAME: &'static str = "inventory.create_purchase_orders";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let low: LowStock = input.dependency("identify_low_stock")?;
 
-        let mut tx = self
+        let mut tx = ctx
             .db
             .begin()
             .await
@@ -94,19 +81,7 @@ impl CreatePurchaseOrders {
             total_cost_cents: orders.iter().map(|o| o.total_cost_cents).sum(),
             purchase_orders: orders,
         };
-        serde_json::to_value(result).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for CreatePurchaseOrders {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "inventory.create_purchase_orders"
+        output(&result)
     }
 }
 

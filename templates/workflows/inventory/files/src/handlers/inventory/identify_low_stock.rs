@@ -3,21 +3,10 @@
 //! (`app.low_stock_products`: back up to three times the threshold, at least
 //! the supplier's minimum order quantity).
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
 use super::monitor_stock_levels::StockCount;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// The result of `identify_low_stock`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,17 +27,13 @@ pub struct LowStockProduct {
     pub reorder_quantity: i32,
 }
 
-pub struct IdentifyLowStock {
-    db: PgPool,
-}
+pub struct IdentifyLowStock;
 
-impl IdentifyLowStock {
-    pub fn new(ctx: Arc<AppContext>) -> IdentifyLowStock {
-        IdentifyLowStock { db: ctx.db.clone() }
-    }
+impl Step for IdentifyLowStock {
+    const NAME: &'static str = "inventory.identify_low_stock";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let count: StockCount = StepInput::new(step).dependency("monitor_stock_levels")?;
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
+        let count: StockCount = input.dependency("monitor_stock_levels")?;
         let threshold = i32::try_from(count.threshold).map_err(|_| {
             StepError::bad_input(format!("threshold {} is too large", count.threshold))
         })?;
@@ -60,7 +45,7 @@ impl IdentifyLowStock {
         )
         .bind(threshold)
         .bind(&count.warehouse)
-        .fetch_all(&self.db)
+        .fetch_all(&ctx.db)
         .await
         .map_err(|e| StepError::database("listing low-stock products", e))?;
 
@@ -69,18 +54,6 @@ impl IdentifyLowStock {
             threshold: count.threshold,
             products,
         };
-        serde_json::to_value(low).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for IdentifyLowStock {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "inventory.identify_low_stock"
+        output(&low)
     }
 }

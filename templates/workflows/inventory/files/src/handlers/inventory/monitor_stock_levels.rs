@@ -2,20 +2,11 @@
 //! (`GET /products?limit=&skip=&select=`, page by page) and record the count
 //! for the warehouse (`app.sync_product_stock`).
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
 
-use crate::context::AppContext;
-use crate::handlers::support::{ApiClient, StepError, StepInput, finish, wholesale_cost};
+use tasker_app_runtime::money::wholesale_cost;
+use tasker_app_runtime::prelude::*;
 
 /// Products per request.
 pub const PAGE_SIZE: usize = 100;
@@ -55,24 +46,15 @@ struct ApiStockItem {
     minimum_order_quantity: Option<i64>,
 }
 
-pub struct MonitorStockLevels {
-    api: ApiClient,
-    db: PgPool,
-}
+pub struct MonitorStockLevels;
 
-impl MonitorStockLevels {
-    pub fn new(ctx: Arc<AppContext>) -> MonitorStockLevels {
-        MonitorStockLevels {
-            api: ApiClient::new(&ctx),
-            db: ctx.db.clone(),
-        }
-    }
+impl Step for MonitorStockLevels {
+    const NAME: &'static str = "inventory.monitor_stock_levels";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let (threshold, warehouse) = checked_context(&input)?;
 
-        let items = self.read_catalogue().await?;
+        let items = read_catalogue(&ctx.api).await?;
         let products: Vec<Value> = items
             .iter()
             .map(|p| {
@@ -92,7 +74,7 @@ impl MonitorStockLevels {
             .bind(input.task_uuid())
             .bind(&warehouse)
             .bind(Value::Array(products))
-            .fetch_one(&self.db)
+            .fetch_one(&ctx.db)
             .await
             .map_err(|e| StepError::database("recording the stock count", e))?;
 
@@ -103,46 +85,33 @@ impl MonitorStockLevels {
             units_on_hand: items.iter().map(|p| p.stock.max(0)).sum(),
             out_of_stock: items.iter().filter(|p| p.stock <= 0).count() as i64,
         };
-        serde_json::to_value(count).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-
-    /// Every product, page by page.
-    async fn read_catalogue(&self) -> Result<Vec<ApiStockItem>, StepError> {
-        let mut items = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let page: ProductPage = self
-                .api
-                .get_json(&format!(
-                    "/products?limit={PAGE_SIZE}&skip={}&select=title,sku,brand,price,stock,minimumOrderQuantity",
-                    items.len()
-                ))
-                .await?;
-            let last = page.products.is_empty();
-            items.extend(page.products);
-            if last || items.len() >= page.total {
-                return Ok(items);
-            }
-        }
-        Err(StepError::permanent(
-            "CATALOGUE_TOO_LARGE",
-            format!(
-                "the catalogue has more than {} products",
-                MAX_PAGES * PAGE_SIZE
-            ),
-        ))
+        output(&count)
     }
 }
 
-#[async_trait]
-impl StepHandler for MonitorStockLevels {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
+/// Every product, page by page.
+async fn read_catalogue(api: &ApiClient) -> Result<Vec<ApiStockItem>, StepError> {
+    let mut items = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let page: ProductPage = api
+            .get_json(&format!(
+                "/products?limit={PAGE_SIZE}&skip={}&select=title,sku,brand,price,stock,minimumOrderQuantity",
+                items.len()
+            ))
+            .await?;
+        let last = page.products.is_empty();
+        items.extend(page.products);
+        if last || items.len() >= page.total {
+            return Ok(items);
+        }
     }
-
-    fn name(&self) -> &str {
-        "inventory.monitor_stock_levels"
-    }
+    Err(StepError::permanent(
+        "CATALOGUE_TOO_LARGE",
+        format!(
+            "the catalogue has more than {} products",
+            MAX_PAGES * PAGE_SIZE
+        ),
+    ))
 }
 
 /// `threshold` (1 to MAX_THRESHOLD) and `warehouse` (letters, digits, `_.-`).

@@ -2,21 +2,11 @@
 //! outbox (`app.record_notification`, channel `warehouse`). Runs beside
 //! `create_purchase_orders`. Nothing low, no alert.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
+use serde_json::json;
 
 use super::identify_low_stock::LowStock;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish};
+use tasker_app_runtime::prelude::*;
 
 /// The result of `notify_warehouse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,17 +17,12 @@ pub struct WarehouseAlert {
     pub products: usize,
 }
 
-pub struct NotifyWarehouse {
-    db: PgPool,
-}
+pub struct NotifyWarehouse;
 
-impl NotifyWarehouse {
-    pub fn new(ctx: Arc<AppContext>) -> NotifyWarehouse {
-        NotifyWarehouse { db: ctx.db.clone() }
-    }
+impl Step for NotifyWarehouse {
+    const NAME: &'static str = "inventory.notify_warehouse";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let low: LowStock = input.dependency("identify_low_stock")?;
         let recipient = format!("warehouse:{}", low.warehouse);
 
@@ -58,7 +43,7 @@ impl NotifyWarehouse {
             .bind(subject)
             .bind(body)
             .bind(payload)
-            .fetch_one(&self.db)
+            .fetch_one(&ctx.db)
             .await
             .map_err(|e| StepError::database("queuing the warehouse alert", e))?;
             Some(id)
@@ -70,19 +55,7 @@ impl NotifyWarehouse {
             recipient,
             products: low.products.len(),
         };
-        serde_json::to_value(alert).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for NotifyWarehouse {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "inventory.notify_warehouse"
+        output(&alert)
     }
 }
 

@@ -2,24 +2,15 @@
 //! products counted, which were low, the purchase orders opened and the alert
 //! sent. Idempotent per task.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use tasker_shared::TaskerResult;
-use tasker_shared::messaging::StepExecutionResult;
-use tasker_shared::types::base::TaskSequenceStep;
-use tasker_worker::worker::handlers::StepHandler;
+use serde_json::json;
 
 use super::create_purchase_orders::PurchaseOrders;
 use super::identify_low_stock::LowStock;
 use super::monitor_stock_levels::StockCount;
 use super::notify_warehouse::WarehouseAlert;
-use crate::context::AppContext;
-use crate::handlers::support::{StepError, StepInput, finish, format_cents};
+use tasker_app_runtime::money::format_cents;
+use tasker_app_runtime::prelude::*;
 
 /// The result of `update_inventory_report`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,17 +25,12 @@ pub struct InventoryReport {
     pub notification_id: Option<i64>,
 }
 
-pub struct UpdateInventoryReport {
-    db: PgPool,
-}
+pub struct UpdateInventoryReport;
 
-impl UpdateInventoryReport {
-    pub fn new(ctx: Arc<AppContext>) -> UpdateInventoryReport {
-        UpdateInventoryReport { db: ctx.db.clone() }
-    }
+impl Step for UpdateInventoryReport {
+    const NAME: &'static str = "inventory.update_inventory_report";
 
-    async fn run(&self, step: &TaskSequenceStep) -> Result<Value, StepError> {
-        let input = StepInput::new(step);
+    async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
         let count: StockCount = input.dependency("monitor_stock_levels")?;
         let low: LowStock = input.dependency("identify_low_stock")?;
         let orders: PurchaseOrders = input.dependency("create_purchase_orders")?;
@@ -88,7 +74,7 @@ impl UpdateInventoryReport {
         .bind(to_i32(orders.units_ordered, "units ordered")?)
         .bind(alert.notification_id)
         .bind(summary)
-        .fetch_one(&self.db)
+        .fetch_one(&ctx.db)
         .await
         .map_err(|e| StepError::database("filing the inventory report", e))?;
 
@@ -102,18 +88,6 @@ impl UpdateInventoryReport {
             total_cost,
             notification_id: alert.notification_id,
         };
-        serde_json::to_value(report).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
-    }
-}
-
-#[async_trait]
-impl StepHandler for UpdateInventoryReport {
-    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
-        let started = Instant::now();
-        finish(step, started, self.run(step).await)
-    }
-
-    fn name(&self) -> &str {
-        "inventory.update_inventory_report"
+        output(&report)
     }
 }

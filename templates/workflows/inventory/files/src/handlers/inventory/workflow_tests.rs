@@ -1,16 +1,16 @@
 //! inventory/stock_management end to end against the database at
-//! DATABASE_URL and the in-process fake API (see `support::harness`).
+//! DATABASE_URL and the in-process fake API (see `tasker_app_runtime::harness`).
 //! Each test counts stock into a warehouse of its own.
 
 use serde_json::json;
 
-use crate::handlers::support::harness::{Harness, fault, unique};
+use tasker_app_runtime::harness::{Harness, fault, unique};
 
 const WORKFLOW: &str = "inventory/stock_management.yaml";
 
 #[tokio::test]
 async fn low_stock_products_get_purchase_orders_an_alert_and_a_report() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let warehouse = unique("wh-");
@@ -51,7 +51,7 @@ async fn low_stock_products_get_purchase_orders_an_alert_and_a_report() {
 
 #[tokio::test]
 async fn a_threshold_of_one_orders_only_what_is_sold_out() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let run = h
@@ -73,7 +73,7 @@ async fn a_threshold_of_one_orders_only_what_is_sold_out() {
 
 #[tokio::test]
 async fn a_rate_limited_catalogue_is_read_on_the_next_attempt() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     h.arm(fault("/products", 429, 1, Some(1)));
@@ -89,7 +89,7 @@ async fn a_rate_limited_catalogue_is_read_on_the_next_attempt() {
 
 #[tokio::test]
 async fn a_bad_warehouse_code_is_refused() {
-    let Some(h) = Harness::start().await else {
+    let Some(h) = Harness::start(crate::handlers::registry()).await else {
         return;
     };
     let run = h

@@ -7,7 +7,7 @@ use tasker_orchestration::orchestration::bootstrap::{
     OrchestrationBootstrap, OrchestrationSystemHandle,
 };
 
-use crate::config::Settings;
+use crate::settings::Settings;
 
 /// Start the orchestration system; it runs until [`stop`] is called.
 pub async fn start(settings: &Settings) -> Result<OrchestrationSystemHandle> {

@@ -8,9 +8,14 @@ use std::net::{IpAddr, SocketAddr};
 use anyhow::{Context, Result};
 use tokio::sync::oneshot;
 
-use crate::config::Settings;
+use crate::settings::Settings;
+use crate::step::Registry;
 
-pub async fn execute(settings: &Settings, fake_api: Option<SocketAddr>) -> Result<()> {
+pub async fn execute(
+    settings: &Settings,
+    registry: Registry,
+    fake_api: Option<SocketAddr>,
+) -> Result<()> {
     settings.require_database_url()?;
     settings.require_engine_files()?;
     super::migrate::execute(settings).await?;
@@ -22,7 +27,7 @@ pub async fn execute(settings: &Settings, fake_api: Option<SocketAddr>) -> Resul
         None => None,
     };
     let orchestration = super::orchestration::start(settings).await?;
-    let worker = match super::worker::start(settings).await {
+    let worker = match super::worker::start(settings, &registry).await {
         Ok(worker) => worker,
         Err(e) => {
             super::orchestration::stop(orchestration).await;
@@ -39,7 +44,10 @@ pub async fn execute(settings: &Settings, fake_api: Option<SocketAddr>) -> Resul
         .as_ref()
         .and_then(|o| o.web.as_ref())
         .filter(|web| web.enabled)
-        .map_or_else(|| "disabled".to_string(), |web| format!("http://{}", web.bind_address));
+        .map_or_else(
+            || "disabled".to_string(),
+            |web| format!("http://{}", web.bind_address),
+        );
     let fake_line = fake
         .as_ref()
         .map_or_else(|| "off".to_string(), |f| format!("http://{}", f.addr));

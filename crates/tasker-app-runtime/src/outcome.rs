@@ -16,7 +16,7 @@ use tasker_shared::messaging::StepExecutionResult;
 use tasker_shared::messaging::message::{BackoffHint, BackoffHintType, OrchestrationMetadata};
 use tasker_shared::types::base::TaskSequenceStep;
 
-use super::api::ApiError;
+use crate::api::ApiError;
 
 /// Why a step did not succeed, and whether trying again could help.
 #[derive(Debug, Clone, PartialEq, Eq)]

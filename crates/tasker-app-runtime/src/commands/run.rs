@@ -24,7 +24,7 @@ use tasker_shared::config::ConfigLoader;
 use tasker_shared::models::core::task_request::TaskRequest;
 use tasker_shared::types::api::orchestration::{StepResponse, TaskResponse};
 
-use crate::config::Settings;
+use crate::settings::Settings;
 use crate::workflows::{self, Workflow};
 
 /// Context key carrying the run id (see `run`); handlers ignore it.
@@ -107,8 +107,8 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         .with_version(workflow.template.version.clone())
         .with_context(context)
         .with_initiator(std::env::var("USER").unwrap_or_else(|_| "cli".to_string()))
-        .with_source_system(env!("CARGO_PKG_NAME").to_string())
-        .with_reason(format!("{} run {}", env!("CARGO_PKG_NAME"), args.workflow))
+        .with_source_system(settings.package.name.to_string())
+        .with_reason(format!("{} run {}", settings.package.name, args.workflow))
         .with_idempotency_key(run_id);
     let created = create(&client, request, &args.workflow)
         .await
@@ -120,7 +120,7 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
             } else {
                 format!(
                     "\nis the app serving? start it with `{} serve`",
-                    env!("CARGO_PKG_NAME")
+                    settings.package.name
                 )
             };
             Exit(
@@ -188,7 +188,7 @@ fn check_context(workflow: &Workflow, context: &Value) -> Result<()> {
     let Some(schema) = workflow.template.input_schema.as_ref() else {
         return Ok(());
     };
-    let problems = crate::input_schema::violations(schema, context);
+    let problems = crate::context_check::violations(schema, context);
     if problems.is_empty() {
         return Ok(());
     }

@@ -3,11 +3,12 @@
 
 use anyhow::Result;
 
-use crate::config::Settings;
+use crate::settings::Settings;
+use crate::step::Registry;
 
-pub async fn execute(settings: &Settings) -> Result<()> {
+pub async fn execute(settings: &Settings, registry: Registry) -> Result<()> {
     let orchestration = super::orchestration::start(settings).await?;
-    let worker = match super::worker::start(settings).await {
+    let worker = match super::worker::start(settings, &registry).await {
         Ok(worker) => worker,
         Err(e) => {
             super::orchestration::stop(orchestration).await;
@@ -16,7 +17,7 @@ pub async fn execute(settings: &Settings) -> Result<()> {
     };
     eprintln!(
         "{} serving: orchestration and worker running; press Ctrl-C to stop",
-        env!("CARGO_PKG_NAME")
+        settings.package.name
     );
 
     super::shutdown_signal().await;

@@ -1,30 +1,17 @@
-//! A workflow app on the Tasker orchestration engine.
-//!
-//! The parts, each in one place:
-//! - `workflows/<namespace>/<task>.yaml`: the task templates (DAGs of steps)
-//! - `src/handlers/`: one step handler per file; `handlers/mod.rs` maps each
-//!   step's `handler.callable` to its handler
-//! - `src/fake_api/`: the stand-in for the external API the handlers call
-//! - `config/tasker/`: the engine's configuration, one file per environment
-//! - `db/`: the app's migrations, functions and views (`APP migrate`)
-//! - `src/commands/`: one file per subcommand below
-
-mod commands;
-mod config;
-mod context;
-mod defaults;
-mod fake_api;
-mod handlers;
-mod input_schema;
-mod workflows;
+//! The app's command line and its entry point, [`App::main`]: parse the
+//! arguments, load the settings, start the async runtime, run the command.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands;
+use crate::settings::Settings;
+use crate::step::Registry;
+
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,39 +75,115 @@ impl Command {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// What an app's `main` hands the runtime: who it is and its steps.
+#[derive(Debug, Clone, Copy)]
+pub struct Package {
+    /// The app's crate name (`CARGO_PKG_NAME`): worker ids, logs, user agent.
+    pub name: &'static str,
+    /// The app's version (`CARGO_PKG_VERSION`).
+    pub version: &'static str,
+    /// The app's one-line description (`CARGO_PKG_DESCRIPTION`): `--help`.
+    pub description: &'static str,
+    /// The folder the app was built from (`CARGO_MANIFEST_DIR`): found again
+    /// when the binary runs elsewhere (`cargo run --manifest-path`).
+    pub dir: &'static str,
+}
 
-    // SAFETY: no other thread exists yet; the runtime is built below.
-    let settings = match unsafe { config::Settings::load(cli.command.default_log()) } {
-        Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::FAILURE;
+/// The calling crate's [`Package`].
+#[macro_export]
+macro_rules! package {
+    () => {
+        $crate::Package {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            description: env!("CARGO_PKG_DESCRIPTION"),
+            dir: env!("CARGO_MANIFEST_DIR"),
         }
     };
+}
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return ExitCode::FAILURE;
+/// An app: its package, its steps and the external API it calls by default.
+pub struct App {
+    package: Package,
+    registry: fn() -> Registry,
+    api_base_url: &'static str,
+}
+
+impl App {
+    /// `registry` lists every step (see [`Registry`]).
+    pub fn new(package: Package, registry: fn() -> Registry) -> App {
+        App {
+            package,
+            registry,
+            api_base_url: "http://127.0.0.1:3001",
         }
-    };
+    }
 
-    match runtime.block_on(dispatch(cli.command, settings)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+    /// The external API the steps call unless `API_BASE_URL` says otherwise.
+    #[must_use]
+    pub fn api_base_url(mut self, url: &'static str) -> App {
+        self.api_base_url = url;
+        self
+    }
+
+    /// Run the command line: the whole of an app's `main`.
+    pub fn main(self) -> ExitCode {
+        let cli = Cli::parse_for(&self.package);
+
+        // SAFETY: no other thread exists yet; the runtime is built below.
+        let loaded =
+            unsafe { Settings::load(cli.command.default_log(), self.package, self.api_base_url) };
+        let settings = match loaded {
+            Ok(settings) => settings,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        };
+
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                eprintln!("error: could not start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+
+        match runtime.block_on(dispatch(cli.command, settings, self.registry)) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
         }
     }
 }
 
-async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Result<ExitCode> {
+impl Cli {
+    /// Parse the arguments under the app's own name, version and description.
+    fn parse_for(package: &Package) -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Cli::command()
+            .name(package.name)
+            .bin_name(package.name)
+            .version(package.version)
+            .about(package.description);
+        let matches = command.get_matches();
+        match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        }
+    }
+}
+
+async fn dispatch(
+    command: Command,
+    settings: Settings,
+    registry: fn() -> Registry,
+) -> anyhow::Result<ExitCode> {
     // Settings problems first, before any log line could bury them.
     if matches!(
         command,
@@ -142,17 +205,17 @@ async fn dispatch(command: Command, settings: config::Settings) -> anyhow::Resul
                 return Ok(ExitCode::from(5));
             }
         }
-        Command::Serve => commands::serve::execute(&settings).await?,
+        Command::Serve => commands::serve::execute(&settings, registry()).await?,
         Command::Dev {
             fake_api_port,
             fake_api_host,
             no_fake_api,
         } => {
             let fake_api = commands::dev::fake_api_addr(fake_api_host, fake_api_port, no_fake_api);
-            commands::dev::execute(&settings, fake_api).await?
+            commands::dev::execute(&settings, registry(), fake_api).await?
         }
         Command::Orchestration => commands::orchestration::execute(&settings).await?,
-        Command::Worker => commands::worker::execute(&settings).await?,
+        Command::Worker => commands::worker::execute(&settings, registry()).await?,
         Command::Run(args) => return commands::run::execute(&settings, args).await,
         Command::FakeApi { port, host } => commands::fake_api::execute(host, port).await?,
     }

@@ -6,13 +6,13 @@
 //! The wiring: the engine's worker claims steps from the queues and hands
 //! each one to a dispatch channel; `HandlerDispatchService` takes them off that
 //! channel, looks up the handler by the step's `handler.callable` in
-//! `crate::handlers::registry`, runs it (bounded concurrency, timeout) and
+//! the app's `Registry` (src/handlers/mod.rs), runs it (bounded concurrency, timeout) and
 //! sends the result back to the engine.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use tasker_shared::config::tasker::TaskerConfig;
 use tasker_worker::worker::handlers::{
     CapacityChecker, HandlerDispatchConfig, HandlerDispatchService, LoadSheddingConfig,
@@ -21,8 +21,10 @@ use tasker_worker::worker::handlers::{
 use tasker_worker::{WorkerBootstrap, WorkerSystemHandle};
 use tokio::task::JoinHandle;
 
-use crate::config::Settings;
 use crate::context::AppContext;
+use crate::settings::Settings;
+use crate::step::Registry;
+use crate::workflows;
 
 /// How long in-flight handlers get to finish when the worker stops.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,7 +67,7 @@ impl RunningWorker {
 }
 
 /// Start the worker and the handler dispatch for this app's step handlers.
-pub async fn start(settings: &Settings) -> Result<RunningWorker> {
+pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWorker> {
     let database_url = settings.require_database_url()?;
     settings.require_engine_files()?;
     tracing::info!(
@@ -75,9 +77,9 @@ pub async fn start(settings: &Settings) -> Result<RunningWorker> {
         "starting worker"
     );
 
+    registry.check(&workflows::load_all(&settings.template_path)?)?;
     let ctx = Arc::new(AppContext::connect(database_url, &settings.api_base_url).await?);
-    let registry = crate::handlers::registry(ctx);
-    check_every_step_has_a_handler(settings, registry.as_ref())?;
+    let registry = registry.bind(ctx);
 
     let mut handle = WorkerBootstrap::bootstrap()
         .await
@@ -85,7 +87,7 @@ pub async fn start(settings: &Settings) -> Result<RunningWorker> {
     let channels = handle
         .take_dispatch_handles()
         .context("the worker's dispatch channels were already taken")?;
-    let config = dispatch_config(&handle.tasker_config);
+    let config = dispatch_config(&handle.tasker_config, settings.package.name);
     tracing::info!(
         handlers = registry.registered_handlers().len(),
         max_concurrent = config.max_concurrent_handlers,
@@ -120,8 +122,8 @@ pub async fn start(settings: &Settings) -> Result<RunningWorker> {
     })
 }
 
-pub async fn execute(settings: &Settings) -> Result<()> {
-    let worker = start(settings).await?;
+pub async fn execute(settings: &Settings, registry: Registry) -> Result<()> {
+    let worker = start(settings, &registry).await?;
     eprintln!("worker running; press Ctrl-C to stop");
     super::shutdown_signal().await;
     worker.stop().await;
@@ -130,7 +132,7 @@ pub async fn execute(settings: &Settings) -> Result<()> {
 }
 
 /// Handler concurrency and timeout from `[worker.mpsc_channels.handler_dispatch]`.
-fn dispatch_config(config: &TaskerConfig) -> HandlerDispatchConfig {
+fn dispatch_config(config: &TaskerConfig, app_name: &str) -> HandlerDispatchConfig {
     let Some(worker) = config.worker.as_ref() else {
         return HandlerDispatchConfig::default();
     };
@@ -138,41 +140,11 @@ fn dispatch_config(config: &TaskerConfig) -> HandlerDispatchConfig {
     HandlerDispatchConfig::with_load_shedding(
         dispatch.max_concurrent_handlers as usize,
         u64::from(dispatch.handler_timeout_ms),
-        format!("{}-handlers", env!("CARGO_PKG_NAME")),
+        format!("{app_name}-handlers"),
         LoadSheddingConfig {
             enabled: dispatch.load_shedding.enabled,
             capacity_threshold_percent: dispatch.load_shedding.capacity_threshold_percent,
             warning_threshold_percent: dispatch.load_shedding.warning_threshold_percent,
         },
     )
-}
-
-/// Refuse to start when a workflow names a handler the registry lacks: such a
-/// step could never run, and the task would only fail later.
-fn check_every_step_has_a_handler(
-    settings: &Settings,
-    registry: &impl StepHandlerRegistry,
-) -> Result<()> {
-    let mut missing = Vec::new();
-    for workflow in crate::workflows::load_all(&settings.template_path)? {
-        for step in &workflow.template.steps {
-            let callable = &step.handler.callable;
-            if !registry.handler_available(callable) {
-                missing.push(format!(
-                    "  {}: step `{}` uses handler `{callable}`",
-                    workflow.path.display(),
-                    step.name
-                ));
-            }
-        }
-    }
-    if !missing.is_empty() {
-        bail!(
-            "these steps have no registered handler:\n{}\nregister them in src/handlers/mod.rs \
-             (registered: {})",
-            missing.join("\n"),
-            registry.registered_handlers().join(", ")
-        );
-    }
-    Ok(())
 }

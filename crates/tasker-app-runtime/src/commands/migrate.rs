@@ -30,7 +30,7 @@ use tasker_app_db::decide::{self, MigrationStep};
 use tasker_app_db::{Sources, sql};
 use tasker_shared::database::migrator::MIGRATOR;
 
-use crate::config::{Settings, redact};
+use crate::settings::{Settings, redact};
 
 pub async fn execute(settings: &Settings) -> Result<()> {
     let url = settings.require_database_url()?;
@@ -38,19 +38,25 @@ pub async fn execute(settings: &Settings) -> Result<()> {
     let pool = connect(url).await?;
 
     let mut tx = pool.begin().await.context("could not open a transaction")?;
-    sqlx::raw_sql(sql::RESET_SEARCH_PATH).execute(&mut *tx).await?;
+    sqlx::raw_sql(sql::RESET_SEARCH_PATH)
+        .execute(&mut *tx)
+        .await?;
     sqlx::raw_sql(sql::TRACKING_DDL)
         .execute(&mut *tx)
         .await
         .context("creating the tracking schema tasker_app failed")?;
     for file in sources.bootstrap.iter().chain(&sources.compat) {
-        sqlx::raw_sql(sql::RESET_SEARCH_PATH).execute(&mut *tx).await?;
+        sqlx::raw_sql(sql::RESET_SEARCH_PATH)
+            .execute(&mut *tx)
+            .await?;
         sqlx::raw_sql(&file.sql)
             .execute(&mut *tx)
             .await
             .with_context(|| format!("db/{} failed", file.rel_path))?;
     }
-    tx.commit().await.context("could not commit db/bootstrap and db/compat")?;
+    tx.commit()
+        .await
+        .context("could not commit db/bootstrap and db/compat")?;
 
     let mut changes = engine_migrations(&pool).await?;
 
@@ -176,7 +182,9 @@ async fn app_migrations(conn: &mut PgConnection, sources: &Sources) -> Result<us
                 sqlx::raw_sql(&m.file.sql)
                     .execute(&mut *conn)
                     .await
-                    .with_context(|| format!("db/{} failed; nothing was applied", m.file.rel_path))?;
+                    .with_context(|| {
+                        format!("db/{} failed; nothing was applied", m.file.rel_path)
+                    })?;
                 sqlx::query(sql::RECORD_MIGRATION)
                     .bind(&m.version)
                     .bind(&m.name)

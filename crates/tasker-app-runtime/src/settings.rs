@@ -10,7 +10,7 @@
 //! | `TASKER_ENV`           | `development`                        |
 //! | `TASKER_CONFIG_PATH`   | `config/tasker/<TASKER_ENV>.toml`    |
 //! | `TASKER_TEMPLATE_PATH` | `workflows`                          |
-//! | `API_BASE_URL`         | the URL chosen when the app was generated |
+//! | `API_BASE_URL`         | the URL the app's `main` gives (`App::api_base_url`) |
 //!
 //! `postgres://` URLs are rewritten to `postgresql://` (the engine refuses the
 //! short form), and unless the URL sets a search path the app adds
@@ -19,14 +19,14 @@
 //!
 //! The engine reads these variables itself, so [`Settings::load`] writes the
 //! resolved values back into the process environment. It must run before any
-//! thread starts (see `main`), because changing the environment is only sound
+//! thread starts (see `App::main`), because changing the environment is only sound
 //! while the process is single-threaded.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::defaults;
+use crate::app::Package;
 
 /// The environments the engine accepts in `TASKER_ENV`.
 pub const ENVIRONMENTS: [&str; 3] = ["test", "development", "production"];
@@ -34,6 +34,8 @@ pub const ENVIRONMENTS: [&str; 3] = ["test", "development", "production"];
 /// The resolved settings of this process.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The app this process runs.
+    pub package: Package,
     /// Folder the relative defaults are resolved against.
     pub app_dir: PathBuf,
     /// `DATABASE_URL`, normalised to `postgresql://`. `None` when unset.
@@ -52,12 +54,16 @@ impl Settings {
     /// Resolve every setting and publish it to the process environment.
     ///
     /// `default_log` is the log filter used when neither `RUST_LOG` nor
-    /// `LOG_LEVEL` is set.
+    /// `LOG_LEVEL` is set; `api_base_url` is used when `API_BASE_URL` is not.
     ///
     /// # Safety
     /// Call it while the process has a single thread: it sets environment variables.
-    pub unsafe fn load(default_log: &str) -> Result<Settings> {
-        let app_dir = find_app_dir();
+    pub unsafe fn load(
+        default_log: &str,
+        package: Package,
+        api_base_url: &str,
+    ) -> Result<Settings> {
+        let app_dir = find_app_dir(package.dir);
         // A .env in the app folder fills in whatever the shell did not set.
         let dotenv = app_dir.join(".env");
         if dotenv.is_file() {
@@ -93,7 +99,7 @@ impl Settings {
             None => None,
         };
         let api_base_url = var("API_BASE_URL")
-            .unwrap_or_else(|| defaults::API_BASE_URL.to_string())
+            .unwrap_or_else(|| api_base_url.to_string())
             .trim_end_matches('/')
             .to_string();
 
@@ -110,18 +116,19 @@ impl Settings {
                 std::env::set_var("RUST_LOG", default_log);
             }
             if var("TASKER_WORKER_ID").is_none() {
-                let id = format!("{}-{}", env!("CARGO_PKG_NAME"), std::process::id());
+                let id = format!("{}-{}", package.name, std::process::id());
                 std::env::set_var("TASKER_WORKER_ID", id.replace('_', "-"));
             }
             if cfg!(feature = "observability") {
                 set_default("TELEMETRY_ENABLED", "true");
-                set_default("OTEL_SERVICE_NAME", env!("CARGO_PKG_NAME"));
-                set_default("OTEL_SERVICE_VERSION", env!("CARGO_PKG_VERSION"));
+                set_default("OTEL_SERVICE_NAME", package.name);
+                set_default("OTEL_SERVICE_VERSION", package.version);
                 set_default("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317");
             }
         }
 
         Ok(Settings {
+            package,
             app_dir,
             database_url,
             api_base_url,
@@ -179,12 +186,12 @@ unsafe fn set_default(name: &str, value: &str) {
 /// The app folder: the working directory when it holds `config/tasker`, else the
 /// folder this binary was built from (so `cargo run --manifest-path` works from
 /// anywhere), else the working directory (and the error messages name the paths).
-fn find_app_dir() -> PathBuf {
+fn find_app_dir(built_from: &str) -> PathBuf {
     let here = PathBuf::from(".");
     if here.join("config/tasker").is_dir() {
         return here;
     }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built_from = Path::new(built_from);
     if built_from.join("config/tasker").is_dir() {
         return built_from.to_path_buf();
     }

@@ -1,13 +1,20 @@
 //! Test harness for whole workflows: runs a task template's steps in DAG order
 //! the way the engine does (each step sees its ancestors' results; a retryable
 //! failure is tried again up to the step's `retry.max_attempts`), with the
-//! registry's real handlers, the fake API in-process on a free port, and the
+//! registry's real steps, the fake API in-process on a free port, and the
 //! database at `DATABASE_URL` (prepared with `cargo run -- migrate`).
+//!
+//! ```ignore
+//! let Some(h) = Harness::start(crate::handlers::registry()).await else { return };
+//! let run = h.run("ecommerce/order_processing.yaml", json!({"cart_id": 1})).await;
+//! assert!(run.completed(), "{:?}", run.failure());
+//! ```
 //!
 //! Without `DATABASE_URL` the workflow tests say so and pass: the handler unit
 //! tests still run everywhere.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -20,13 +27,18 @@ use uuid::Uuid;
 use crate::context::AppContext;
 use crate::fake_api::faults::Fault;
 use crate::fake_api::{Catalog, FakeApi, router};
-use crate::handlers::{Registry, registry};
+use crate::step::{EngineRegistry, Registry};
+
+/// The app's task templates, relative to the package folder: `cargo test`
+/// runs tests there.
+const WORKFLOWS: &str = "workflows";
 
 /// One test's world: app context, registry, fake API.
 pub struct Harness {
     pub ctx: Arc<AppContext>,
-    registry: Arc<Registry>,
+    registry: Arc<EngineRegistry>,
     api: FakeApi,
+    workflows: PathBuf,
 }
 
 /// What happened to one task.
@@ -58,12 +70,19 @@ impl Run {
 }
 
 impl Harness {
-    /// `None` (after saying why) when `DATABASE_URL` is not set.
-    pub async fn start() -> Option<Harness> {
+    /// `None` (after saying why) when `DATABASE_URL` is not set. Panics when
+    /// `registry` lacks a step of the app's `workflows/`, as the worker refuses to start.
+    pub async fn start(registry: Registry) -> Option<Harness> {
         let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
             eprintln!("DATABASE_URL is not set: skipping this workflow test");
             return None;
         };
+        Some(Harness::connect(&url, Path::new(WORKFLOWS), registry).await)
+    }
+
+    /// The harness on the database at `database_url` (prepared by `migrate`)
+    /// for the task templates under `workflows`.
+    pub async fn connect(database_url: &str, workflows: &Path, registry: Registry) -> Harness {
         let api = FakeApi::new(Catalog::load().expect("the fake API's seed loads"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -73,25 +92,29 @@ impl Harness {
         tokio::spawn(async move { axum::serve(listener, app).await });
 
         let ctx = Arc::new(
-            AppContext::connect(&url, &format!("http://{addr}"))
+            AppContext::connect(database_url, &format!("http://{addr}"))
                 .await
                 .expect("DATABASE_URL accepts connections"),
         );
-        let migrated: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'place_order')",
-        )
-        .fetch_one(&ctx.db)
-        .await
-        .expect("the database answers");
+        let templates = crate::workflows::load_all(workflows).unwrap_or_else(|e| panic!("{e:#}"));
+        if let Err(e) = registry.check(&templates) {
+            panic!("{e:#}");
+        }
+        let migrated: bool =
+            sqlx::query_scalar("SELECT to_regclass('tasker_app.database_objects') IS NOT NULL")
+                .fetch_one(&ctx.db)
+                .await
+                .expect("the database answers");
         assert!(
             migrated,
             "the database at DATABASE_URL lacks the app's objects: run `cargo run -- migrate`"
         );
-        Some(Harness {
-            registry: registry(ctx.clone()),
+        Harness {
+            registry: registry.bind(ctx.clone()),
             ctx,
             api,
-        })
+            workflows: workflows.to_path_buf(),
+        }
     }
 
     /// Arm a fault in the fake API (see `fake_api/faults.rs`).
@@ -99,7 +122,7 @@ impl Harness {
         self.api.faults().arm(fault);
     }
 
-    /// Run `workflows/<file>` as a new task with `context`.
+    /// Run `<workflows>/<file>` as a new task with `context`.
     pub async fn run(&self, file: &str, context: Value) -> Run {
         self.run_task(file, Uuid::now_v7(), context).await
     }
@@ -107,7 +130,7 @@ impl Harness {
     /// Run `workflows/<file>` for `task_uuid`: run it twice with the same uuid
     /// to see what a retried task does.
     pub async fn run_task(&self, file: &str, task_uuid: Uuid, context: Value) -> Run {
-        let path = format!("{}/workflows/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path = self.workflows.join(file).display().to_string();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let template: TaskTemplate =
             serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -14,8 +14,6 @@ use reqwest::header::RETRY_AFTER;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::context::AppContext;
-
 /// How long one request may take, connection included. Well under the steps'
 /// `timeout_seconds` in the task templates, so a slow API fails the attempt
 /// (retryably) before the engine gives up on the step.
@@ -151,8 +149,7 @@ pub fn error_detail(body: &str) -> String {
     }
 }
 
-/// A client for the external API; cheap to create (it shares the app's
-/// connection pool through `AppContext::http`).
+/// A client for the external API (`AppContext::api`); cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
@@ -161,10 +158,11 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(ctx: &AppContext) -> ApiClient {
+    /// A client for the API at `base_url` on `http`'s connection pool.
+    pub fn new(http: reqwest::Client, base_url: &str) -> ApiClient {
         ApiClient {
-            http: ctx.http.clone(),
-            base_url: ctx.api_base_url.trim_end_matches('/').to_string(),
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
             timeout: REQUEST_TIMEOUT,
         }
     }

@@ -1,12 +1,15 @@
-//! What every step handler gets: the external API's address, a pool on the
-//! app's own database, and one shared HTTP client.
+//! What every step gets: a pool on the app's own database and a client for the
+//! external API.
 //!
-//! Built once per worker process and shared (`Arc<AppContext>`) by all handlers.
+//! Built once per worker process and shared by all steps (`Step::run` gets `&AppContext`).
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use sqlx::postgres::PgPoolOptions;
+
+use crate::api::ApiClient;
+use crate::settings::redact;
 
 /// Shared resources for the step handlers.
 #[derive(Debug, Clone)]
@@ -19,6 +22,8 @@ pub struct AppContext {
     pub db: sqlx::PgPool,
     /// HTTP client with connect and request timeouts; clone it freely.
     pub http: reqwest::Client,
+    /// The external API at `api_base_url`, on `http`.
+    pub api: ApiClient,
 }
 
 impl AppContext {
@@ -32,7 +37,7 @@ impl AppContext {
             .with_context(|| {
                 format!(
                     "could not connect to the app database at {}",
-                    crate::config::redact(database_url)
+                    redact(database_url)
                 )
             })?;
         let http = reqwest::Client::builder()
@@ -45,8 +50,10 @@ impl AppContext {
             ))
             .build()
             .context("could not build the HTTP client")?;
+        let api_base_url = api_base_url.trim_end_matches('/').to_string();
         Ok(AppContext {
-            api_base_url: api_base_url.trim_end_matches('/').to_string(),
+            api: ApiClient::new(http.clone(), &api_base_url),
+            api_base_url,
             db,
             http,
         })

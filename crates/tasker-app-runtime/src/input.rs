@@ -7,7 +7,7 @@ use serde_json::Value;
 use tasker_shared::types::base::TaskSequenceStep;
 use uuid::Uuid;
 
-use super::outcome::StepError;
+use crate::outcome::StepError;
 
 /// A step's inputs.
 #[derive(Debug, Clone, Copy)]

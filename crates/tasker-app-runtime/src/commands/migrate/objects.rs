@@ -13,6 +13,10 @@ use tasker_app_db::{Object, Recorded, Sources, Verdict, sql};
 
 use super::status;
 
+/// Recorded with every object installed: the tasker-app release that vendored
+/// this runtime (the two are versioned together).
+const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Apply the objects that need it (missing, changed, drifted); returns how many.
 pub async fn install(conn: &mut PgConnection, sources: &Sources) -> Result<usize> {
     let mut pending: Vec<(&Object, &'static str)> = Vec::new();
@@ -127,7 +131,9 @@ async fn attempt(conn: &mut PgConnection, object: &Object) -> Result<Option<sqlx
             sqlx::raw_sql(&object.file.sql)
                 .execute(&mut *conn)
                 .await
-                .with_context(|| format!("db/{} failed; nothing was applied", object.file.rel_path))?;
+                .with_context(|| {
+                    format!("db/{} failed; nothing was applied", object.file.rel_path)
+                })?;
             Ok(None)
         }
         OnError::Fail => Err(anyhow!(error).context(format!(
@@ -148,7 +154,7 @@ async fn record(conn: &mut PgConnection, object: &Object, verb: &str) -> Result<
         .bind(object.kind.as_str())
         .bind(&object.file.sha256)
         .bind(&fingerprint)
-        .bind(crate::defaults::TOOL_VERSION)
+        .bind(TOOL_VERSION)
         .execute(&mut *conn)
         .await?;
     status(
@@ -170,5 +176,11 @@ async fn fingerprint(conn: &mut PgConnection, object: &Object) -> Result<Option<
         .bind(object.name.key())
         .fetch_one(&mut *conn)
         .await
-        .with_context(|| format!("could not fingerprint {} {}", object.kind.as_str(), object.name))
+        .with_context(|| {
+            format!(
+                "could not fingerprint {} {}",
+                object.kind.as_str(),
+                object.name
+            )
+        })
 }

@@ -1,0 +1,213 @@
+//! The one thing an app's owner implements: [`Step`], one per step of a
+//! workflow, and the [`Registry`] that lists them.
+//!
+//! ```ignore
+//! pub struct CreateOrder;
+//!
+//! impl Step for CreateOrder {
+//!     const NAME: &'static str = "ecommerce.create_order"; // handler.callable in the YAML
+//!
+//!     async fn run(&self, input: StepInput<'_>, ctx: &AppContext) -> StepResult {
+//!         let cart: ValidatedCart = input.dependency("validate_cart")?;
+//!         ...
+//!     }
+//! }
+//!
+//! pub fn registry() -> Registry {
+//!     Registry::new().step(CreateOrder)
+//! }
+//! ```
+//!
+//! The name is stated once, in `NAME`; registering a step never repeats it.
+//! One adapter turns every `Step` into the engine's `StepHandler`: it times the
+//! attempt and maps the outcome (`finish`) to a success or a retryable or
+//! permanent failure.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+use tasker_shared::TaskerResult;
+use tasker_shared::messaging::StepExecutionResult;
+use tasker_shared::types::base::TaskSequenceStep;
+use tasker_worker::worker::handlers::{StepHandler, StepHandlerRegistry};
+
+use crate::context::AppContext;
+use crate::input::StepInput;
+use crate::outcome::{StepError, finish};
+use crate::workflows::Workflow;
+
+/// What a step returns: its result (what later steps read with
+/// `StepInput::dependency`), or why it failed.
+pub type StepResult = Result<Value, StepError>;
+
+/// One step of a workflow.
+pub trait Step: Send + Sync + 'static {
+    /// The step's `handler.callable` in the workflow YAML.
+    const NAME: &'static str;
+
+    /// One attempt of the step. `Err` with [`StepError::retryable`] asks the
+    /// engine to try again (as the step's `retry` allows); any other error
+    /// fails the step for good.
+    fn run(
+        &self,
+        input: StepInput<'_>,
+        ctx: &AppContext,
+    ) -> impl Future<Output = StepResult> + Send;
+}
+
+/// A step's result as JSON: `Ok(output(&placed)?)`.
+pub fn output(value: &impl Serialize) -> StepResult {
+    serde_json::to_value(value).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
+}
+
+/// Every step of the app, by name.
+#[derive(Default)]
+pub struct Registry {
+    steps: BTreeMap<&'static str, Arc<dyn ErasedStep>>,
+    duplicates: Vec<&'static str>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Add a step under its [`Step::NAME`].
+    #[must_use]
+    pub fn step<S: Step>(mut self, step: S) -> Registry {
+        if self.steps.insert(S::NAME, Arc::new(step)).is_some() {
+            self.duplicates.push(S::NAME);
+        }
+        self
+    }
+
+    /// The registered names, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.steps.keys().copied().collect()
+    }
+
+    /// Refuse a registry that names a step twice, or that lacks a handler for
+    /// a step of `workflows`: such a step could never run, and its task would
+    /// only fail later.
+    pub fn check(&self, workflows: &[Workflow]) -> Result<()> {
+        if !self.duplicates.is_empty() {
+            bail!(
+                "these steps are registered twice: {}; register each step once in src/handlers/mod.rs",
+                self.duplicates.join(", ")
+            );
+        }
+        let mut missing = Vec::new();
+        for workflow in workflows {
+            for step in &workflow.template.steps {
+                let callable = &step.handler.callable;
+                if !self.steps.contains_key(callable.as_str()) {
+                    missing.push(format!(
+                        "  {}: step `{}` uses handler `{callable}`",
+                        workflow.path.display(),
+                        step.name
+                    ));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            bail!(
+                "these steps have no registered handler:\n{}\nimplement `Step` with that NAME \
+                 and add it to the registry in src/handlers/mod.rs (registered: {})",
+                missing.join("\n"),
+                self.names().join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// The registry as the engine's worker sees it, every step bound to `ctx`.
+    pub fn bind(&self, ctx: Arc<AppContext>) -> Arc<EngineRegistry> {
+        let handlers = self
+            .steps
+            .iter()
+            .map(|(name, step)| {
+                let adapter: Arc<dyn StepHandler> = Arc::new(Adapter {
+                    name,
+                    step: step.clone(),
+                    ctx: ctx.clone(),
+                });
+                (name.to_string(), adapter)
+            })
+            .collect();
+        Arc::new(EngineRegistry { handlers })
+    }
+}
+
+/// `Step` with its future boxed, so steps of different types share a map.
+trait ErasedStep: Send + Sync {
+    fn run<'a>(
+        &'a self,
+        input: StepInput<'a>,
+        ctx: &'a AppContext,
+    ) -> Pin<Box<dyn Future<Output = StepResult> + Send + 'a>>;
+}
+
+impl<S: Step> ErasedStep for S {
+    fn run<'a>(
+        &'a self,
+        input: StepInput<'a>,
+        ctx: &'a AppContext,
+    ) -> Pin<Box<dyn Future<Output = StepResult> + Send + 'a>> {
+        Box::pin(Step::run(self, input, ctx))
+    }
+}
+
+/// The one adapter from [`Step`] to the engine's `StepHandler`.
+struct Adapter {
+    name: &'static str,
+    step: Arc<dyn ErasedStep>,
+    ctx: Arc<AppContext>,
+}
+
+#[async_trait]
+impl StepHandler for Adapter {
+    async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
+        let started = Instant::now();
+        let outcome = self.step.run(StepInput::new(step), &self.ctx).await;
+        finish(step, started, outcome)
+    }
+
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+/// The engine's view of a [`Registry`]: handlers keyed by `handler.callable`.
+pub struct EngineRegistry {
+    handlers: BTreeMap<String, Arc<dyn StepHandler>>,
+}
+
+#[async_trait]
+impl StepHandlerRegistry for EngineRegistry {
+    async fn get(&self, step: &TaskSequenceStep) -> Option<Arc<dyn StepHandler>> {
+        self.handlers
+            .get(&step.step_definition.handler.callable)
+            .cloned()
+    }
+
+    /// Steps are registered through [`Registry::step`] before the worker
+    /// starts; the engine does not add handlers of its own.
+    fn register(&self, name: &str, _handler: Arc<dyn StepHandler>) {
+        tracing::warn!("ignored a late registration of step handler `{name}`");
+    }
+
+    fn handler_available(&self, name: &str) -> bool {
+        self.handlers.contains_key(name)
+    }
+
+    fn registered_handlers(&self) -> Vec<String> {
+        self.handlers.keys().cloned().collect()
+    }
+}
