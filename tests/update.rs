@@ -3,6 +3,7 @@
 //! it, the catalog changes, and update brings the two together.
 
 mod app_support;
+mod tty_support;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -389,5 +390,57 @@ fn an_update_after_a_cargo_toml_change_still_compiles() {
         &w.app,
         &["build", "--locked", "--offline", "--features", "audit"],
         "",
+    );
+}
+
+/// In a terminal, a conflict shows the diff and offers merge / keep mine /
+/// take new / backup; the pick is carried out and the rest applied.
+#[test]
+fn in_a_terminal_a_conflict_shows_the_diff_and_asks() {
+    let w = World::new("ecommerce");
+    w.edit_app(STEP, "RESERVATION_MISMATCH", "MY_RESERVATION_CODE");
+    w.edit_catalog(STEP, "RESERVATION_MISMATCH", "NEW_RESERVATION_CODE");
+    w.edit_catalog(
+        "workflows/ecommerce/order_processing.yaml",
+        "description: Validate a cart",
+        "description: Check a cart",
+    );
+    let args = format!("update '{}' --skip-db", w.app.display());
+
+    // "keep mine": the second choice; nothing of the file changes.
+    let tty = tty_support::Tty::tasker_app(w.app.parent().unwrap(), &args, &[]);
+    let screen = tty.wait_for("was changed since it was generated");
+    assert!(screen.contains(&format!("--- a/{STEP}")), "{screen}");
+    assert!(
+        screen.contains("-                    \"MY_RESERVATION_CODE\","),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("+                    \"NEW_RESERVATION_CODE\","),
+        "{screen}"
+    );
+    for choice in ["merge", "keep mine", "take new", "back mine up"] {
+        assert!(screen.contains(choice), "{choice} not offered:\n{screen}");
+    }
+    tty.keys(&["Down"]);
+    tty.keys(&["Enter"]);
+    assert_eq!(tty.exit_code(), 0, "{}", tty.screen());
+    assert!(w.read(STEP).contains("MY_RESERVATION_CODE"));
+    assert!(!w.read(STEP).contains("<<<<<<<"));
+    assert!(
+        w.read("workflows/ecommerce/order_processing.yaml")
+            .contains("description: Check a cart")
+    );
+
+    // The template changed again: "merge" (the default) writes the markers.
+    w.edit_catalog(STEP, "NEW_RESERVATION_CODE", "NEWER_RESERVATION_CODE");
+    let tty = tty_support::Tty::tasker_app(w.app.parent().unwrap(), &args, &[]);
+    tty.wait_for("was changed since it was generated");
+    tty.keys(&["Enter"]);
+    assert_eq!(tty.exit_code(), 0, "{}", tty.screen());
+    let text = w.read(STEP);
+    assert!(
+        text.contains("<<<<<<< yours") && text.contains("NEWER_RESERVATION_CODE"),
+        "{text}"
     );
 }
