@@ -3,6 +3,7 @@
 //! it, the catalog changes, and update brings the two together.
 
 mod app_support;
+mod db_support;
 mod tty_support;
 
 use assert_cmd::Command;
@@ -89,6 +90,14 @@ impl World {
 
     fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.app.join(rel)).unwrap()
+    }
+
+    fn update_with_db(&self, url: &str) -> assert_cmd::assert::Assert {
+        tasker_app()
+            .arg("update")
+            .arg(&self.app)
+            .args(["--yes", "--database-url", url])
+            .assert()
     }
 
     fn update(&self, args: &[&str]) -> assert_cmd::assert::Assert {
@@ -443,4 +452,29 @@ fn in_a_terminal_a_conflict_shows_the_diff_and_asks() {
         text.contains("<<<<<<< yours") && text.contains("NEWER_RESERVATION_CODE"),
         "{text}"
     );
+}
+
+/// With a database URL, update applies what is new there, as build does: the
+/// engine's migrations, the app's own, its functions and views.
+#[test]
+fn update_with_a_database_url_prepares_the_database() {
+    let w = World::new("inventory");
+    let db = db_support::TestDb::new("update");
+    w.update_with_db(&db.url)
+        .success()
+        .stderr(predicate::str::contains("Finished"));
+    let mut client = db.client();
+    let views: i64 = client
+        .query_one(
+            "SELECT count(*) FROM tasker_app.database_objects WHERE kind = 'view'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(views > 0, "the app's views are installed and tracked");
+    let engine: i64 = client
+        .query_one("SELECT count(*) FROM _sqlx_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert!(engine >= 8, "the engine's migrations are applied: {engine}");
 }
