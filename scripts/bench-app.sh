@@ -10,8 +10,9 @@
 #      serve + `run --wait`;
 #   2. the edit loop: `cargo build` after a one-line change to one step
 #      (src/handlers/ecommerce/create_order.rs), three times;
-#   3. throughput: 200 ecommerce tasks submitted at once to POST /v1/tasks, time
-#      until every one has finished; tasks completed per second.
+#   3. `APP bench`: created->complete latency one task at a time (30 tasks), then
+#      TASKS (default 200) tasks with BENCH_CONCURRENCY (default 50) unfinished at
+#      once: p50/p95/p99 and completed tasks per second.
 # Needs PostgreSQL with pgmq (scripts/provision-postgres.sh) and protoc.
 # Uses ports 8080/8081 (serve) and a free port for fake-api.
 set -euo pipefail
@@ -82,33 +83,11 @@ echo "  fake-api + serve ready:      $(elapsed "$t_compile" "$t_up") s"
 echo "  run --wait (ecommerce):      $(elapsed "$t_up" "$t_done") s"
 echo "edit loop: cargo build after a one-line change to one step: ${EDITS[*]} s"
 
-# Throughput: TASKS tasks submitted at once (8 concurrent submitters: the engine holds two pool connections per creation).
-RUN_ID="bench-$$"
-submit() {
-    local i=$1 cart
-    cart=$(( (i % 6) + 1 ))   # carts 7 and 8 are out of stock on purpose
-    curl -sf -o /dev/null -X POST http://127.0.0.1:8080/v1/tasks -H 'content-type: application/json' \
-        -d "{\"name\":\"order_processing\",\"namespace\":\"ecommerce\",\"version\":\"1.0.0\",\"initiator\":\"$RUN_ID\",\"source_system\":\"bench\",\"reason\":\"throughput\",\"context\":{\"cart_id\":$cart,\"customer_email\":\"bench$i@example.com\"}}"
-}
-export -f submit
-export RUN_ID
-# shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
-seq 1 "$TASKS" | xargs -P 8 -n 1 bash -c 'submit "$1"' _
-t_sub=$(now)
-finished=0
-while :; do
-    read -r finished completed < <(psql "$DATABASE_URL" -Atc "
-        SELECT count(*) FILTER (WHERE tt.to_state IN ('complete','error','cancelled','blocked_by_failures')),
-               count(*) FILTER (WHERE tt.to_state = 'complete')
-        FROM tasker.tasks t JOIN tasker.task_transitions tt ON tt.task_uuid = t.task_uuid AND tt.most_recent
-        WHERE t.initiator = '$RUN_ID'" | tr '|' ' ')
-    [ "$finished" -ge "$TASKS" ] && break
-    if awk -v a="$t_sub" -v b="$(now)" 'BEGIN { exit !(b - a > 600) }'; then echo "timed out: $finished/$TASKS finished"; break; fi
-    sleep 0.5
-done
-t_all=$(now)
-
-secs=$(awk -v a="$t_sub" -v b="$t_all" 'BEGIN { printf "%.2f", b - a }')
-echo "throughput: $TASKS tasks submitted at once; $completed completed, $((finished - completed)) ended otherwise, in $secs s after submission"
-awk -v n="$completed" -v s="$secs" 'BEGIN { printf "  %.1f completed tasks/s\n", n / s }'
+# Latency (one task at a time) and throughput (TASKS tasks, CONCURRENCY unfinished
+# at once), both measured by the app's own `bench` from the engine's tables.
+CONCURRENCY="${BENCH_CONCURRENCY:-50}"
+(cd "$APP" && "$BIN" bench ecommerce/order_processing --tasks 30 --concurrency 1 \
+    --context '{"cart_id": 1, "customer_email": "latency{i}@example.com"}')
+(cd "$APP" && "$BIN" bench ecommerce/order_processing --tasks "$TASKS" --concurrency "$CONCURRENCY" \
+    --context '{"cart_id": 2, "customer_email": "load{i}@example.com"}')
 psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true

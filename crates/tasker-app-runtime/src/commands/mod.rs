@@ -1,6 +1,7 @@
 //! One module per subcommand of the app's binary (see `main.rs`), plus the
 //! shutdown signal the long-running ones share.
 
+pub mod bench;
 pub mod dev;
 pub mod fake_api;
 pub mod migrate;

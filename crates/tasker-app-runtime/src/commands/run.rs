@@ -28,7 +28,7 @@ use crate::settings::Settings;
 use crate::workflows::{self, Workflow};
 
 /// Context key carrying the run id (see `run`); handlers ignore it.
-const RUN_ID_KEY: &str = "_run_id";
+pub(crate) const RUN_ID_KEY: &str = "_run_id";
 /// How often `--wait` asks for the task's state.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
 /// How long `run` waits for a just-started worker to register the workflow.
@@ -94,7 +94,7 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
         map.insert(RUN_ID_KEY.to_string(), Value::String(run_id.clone()));
     }
 
-    let base_url = orchestration_url(settings, args);
+    let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
     let client = OrchestrationApiClient::new(OrchestrationApiConfig {
         base_url: base_url.clone(),
         timeout_ms: 15_000,
@@ -184,7 +184,7 @@ fn read_context(raw: &str) -> Result<Value> {
     serde_json::from_str(&text).with_context(|| format!("--context is not valid JSON: {text}"))
 }
 
-fn check_context(workflow: &Workflow, context: &Value) -> Result<()> {
+pub(crate) fn check_context(workflow: &Workflow, context: &Value) -> Result<()> {
     let Some(schema) = workflow.template.input_schema.as_ref() else {
         return Ok(());
     };
@@ -201,8 +201,8 @@ fn check_context(workflow: &Workflow, context: &Value) -> Result<()> {
 }
 
 /// `--orchestration-url`, else the engine config's bind address, else the default.
-fn orchestration_url(settings: &Settings, args: &RunArgs) -> String {
-    if let Some(url) = &args.orchestration_url {
+pub(crate) fn orchestration_url(settings: &Settings, flag: Option<&str>) -> String {
+    if let Some(url) = flag {
         return url.trim_end_matches('/').to_string();
     }
     let bind = ConfigLoader::load_from_path(&settings.config_path)

@@ -1,0 +1,310 @@
+//! `APP bench <namespace/task> --tasks N --concurrency C [--context JSON]`
+//!
+//! Creates N tasks through the orchestration REST API from this one process,
+//! keeping at most C of them unfinished at any time (a closed loop: C = 1
+//! measures one task at a time, a large C the throughput), waits until every
+//! one has ended, and reports from
+//! the engine's own tables: created -> complete latency (p50/p95/p99), tasks
+//! per second (first created to last finished), and failures by kind. A
+//! context may hold `{i}` (replaced by the task's number, 0..N) to vary tasks.
+//! Not a test: figures, for scripts/bench-app.sh and for tuning.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use serde_json::{Value, json};
+use tasker_client::{OrchestrationApiClient, OrchestrationApiConfig};
+use tasker_shared::models::core::task_request::TaskRequest;
+
+use super::run::{RUN_ID_KEY, check_context, orchestration_url};
+use crate::settings::Settings;
+use crate::workflows;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The workflow, as `namespace/task`.
+    pub workflow: String,
+    /// How many tasks to create.
+    #[arg(long, default_value_t = 100)]
+    pub tasks: usize,
+    /// How many tasks may be unfinished at once (1: one after the other).
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// The tasks' context, as JSON; `{i}` is replaced by the task's number.
+    #[arg(long, short, default_value = "{}")]
+    pub context: String,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// The orchestration API (default: from the engine config, else http://127.0.0.1:8080).
+    #[arg(long, env = "TASKER_ORCHESTRATION_URL")]
+    pub orchestration_url: Option<String>,
+}
+
+/// What one bench measured.
+#[derive(Debug, serde::Serialize)]
+struct Report {
+    workflow: String,
+    tasks: usize,
+    concurrency: usize,
+    submitted: usize,
+    completed: usize,
+    /// Seconds from the first submission to the last answer of the API.
+    submit_seconds: f64,
+    /// Completed tasks per second, first task created to last task ended.
+    tasks_per_second: f64,
+    latency_ms: Latency,
+    /// Kind of failure -> count: `create: <error>` for refused submissions,
+    /// the final state for tasks that did not complete, `timeout` for tasks
+    /// still running when --timeout ran out.
+    failures: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Latency {
+    min: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
+}
+
+pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
+    if args.tasks == 0 || args.concurrency == 0 {
+        bail!("--tasks and --concurrency must be at least 1");
+    }
+    let (namespace, name) = args.workflow.split_once('/').ok_or_else(|| {
+        anyhow!(
+            "`{}` is not a workflow name; write it as namespace/task",
+            args.workflow
+        )
+    })?;
+    let workflow = workflows::find(&settings.template_path, namespace, name)?;
+    let contexts = (0..args.tasks)
+        .map(|i| {
+            let text = args.context.replace("{i}", &i.to_string());
+            let context: Value = serde_json::from_str(&text)
+                .with_context(|| format!("--context is not valid JSON for task {i}: {text}"))?;
+            check_context(&workflow, &context)?;
+            Ok(context)
+        })
+        .collect::<Result<Vec<Value>>>()?;
+
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(settings.require_database_url()?)
+        .await
+        .context("could not connect to the database to read the engine's tables")?;
+    let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
+    let client = Arc::new(
+        OrchestrationApiClient::new(OrchestrationApiConfig {
+            base_url: base_url.clone(),
+            timeout_ms: 30_000,
+            // No blind resend: a resent create that had succeeded is a 409.
+            max_retries: 0,
+            auth: None,
+        })
+        .map_err(|e| anyhow!("bad orchestration URL {base_url}: {e}"))?,
+    );
+
+    let bench_id = format!("bench-{}", uuid::Uuid::now_v7());
+    // One permit per unfinished task: taken before a create, given back by the
+    // watcher below when the task ends (or at once when the create fails).
+    let slots = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
+    let started = Instant::now();
+    let created = Arc::new(AtomicUsize::new(0));
+    let submitter = {
+        let created = created.clone();
+        let slots = slots.clone();
+        let client = client.clone();
+        let workflow_version = workflow.template.version.clone();
+        let (namespace, name) = (namespace.to_string(), name.to_string());
+        let (source, reason) = (
+            settings.package.name.to_string(),
+            format!("{} bench {}", settings.package.name, args.workflow),
+        );
+        let bench_id = bench_id.clone();
+        tokio::spawn(async move {
+            let mut submitted = 0usize;
+            let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+            for (i, mut context) in contexts.into_iter().enumerate() {
+                if let Value::Object(map) = &mut context {
+                    map.insert(RUN_ID_KEY.to_string(), json!(format!("{bench_id}-{i}")));
+                }
+                let request = TaskRequest::new(name.clone(), namespace.clone())
+                    .with_version(workflow_version.clone())
+                    .with_context(context)
+                    .with_initiator(bench_id.clone())
+                    .with_source_system(source.clone())
+                    .with_reason(reason.clone());
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                match client.create_task(request).await {
+                    Ok(_) => {
+                        permit.forget();
+                        submitted += 1;
+                        created.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => {
+                        let kind = format!("create: {}", first_line(&e.to_string()));
+                        *refused.entry(kind).or_default() += 1;
+                    }
+                }
+            }
+            (submitted, refused, started.elapsed().as_secs_f64())
+        })
+    };
+
+    // The watcher: one query every 50 ms for all of this bench's tasks.
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let mut released = 0usize;
+    let rows = loop {
+        let rows = bench_rows(&pool, &bench_id).await?;
+        let ended = rows.iter().filter(|(state, _, _)| is_final(state)).count();
+        if ended > released {
+            slots.add_permits(ended - released);
+            released = ended;
+        }
+        if submitter.is_finished() {
+            if ended >= created.load(Ordering::SeqCst) || Instant::now() >= deadline {
+                break rows;
+            }
+        } else if Instant::now() >= deadline {
+            submitter.abort();
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (submitted, mut failures, submit_seconds) = match submitter.await {
+        Ok(done) => done,
+        Err(_) => (rows.len(), BTreeMap::new(), started.elapsed().as_secs_f64()),
+    };
+    let first_created: Option<f64> = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM min(created_at))::float8 FROM tasker.tasks WHERE initiator = $1",
+    )
+    .bind(&bench_id)
+    .fetch_one(&pool)
+    .await?;
+
+    let mut latencies: Vec<f64> = Vec::new();
+    let mut last_end = 0.0_f64;
+    for (state, ms, ended_at) in &rows {
+        match state.as_str() {
+            "complete" => {
+                latencies.push(*ms);
+                last_end = last_end.max(*ended_at);
+            }
+            s if is_final(s) => *failures.entry(s.to_string()).or_default() += 1,
+            _ => *failures.entry("timeout".to_string()).or_default() += 1,
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let span = first_created.map_or(0.0, |first| last_end - first);
+    let report = Report {
+        workflow: args.workflow.clone(),
+        tasks: args.tasks,
+        concurrency: args.concurrency,
+        submitted,
+        completed: latencies.len(),
+        submit_seconds,
+        tasks_per_second: if span > 0.0 {
+            latencies.len() as f64 / span
+        } else {
+            0.0
+        },
+        latency_ms: Latency {
+            min: percentile(&latencies, 0.0),
+            p50: percentile(&latencies, 0.50),
+            p95: percentile(&latencies, 0.95),
+            p99: percentile(&latencies, 0.99),
+            max: percentile(&latencies, 1.0),
+        },
+        failures,
+    };
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
+    }
+    Ok(())
+}
+
+/// (final or current state, ms from created to that state, when it was reached).
+async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<(String, f64, f64)>> {
+    sqlx::query_as(
+        "SELECT tt.to_state, \
+                EXTRACT(EPOCH FROM (tt.created_at - t.created_at))::float8 * 1000.0, \
+                EXTRACT(EPOCH FROM tt.created_at)::float8 \
+         FROM tasker.tasks t \
+         JOIN tasker.task_transitions tt ON tt.task_uuid = t.task_uuid AND tt.most_recent \
+         WHERE t.initiator = $1",
+    )
+    .bind(bench_id)
+    .fetch_all(pool)
+    .await
+    .context("could not read the engine's task tables")
+}
+
+fn is_final(state: &str) -> bool {
+    matches!(
+        state,
+        "complete" | "error" | "cancelled" | "resolved_manually" | "blocked_by_failures"
+    )
+}
+
+/// The value at `q` (0..=1) of sorted `values`, nearest rank; 0 when empty.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+fn print_text(r: &Report) {
+    println!(
+        "{}: {} tasks, {} in flight at most: {} created ({:.1} s), {} completed",
+        r.workflow, r.tasks, r.concurrency, r.submitted, r.submit_seconds, r.completed
+    );
+    println!(
+        "created -> complete: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms (min {:.0}, max {:.0})",
+        r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99, r.latency_ms.min, r.latency_ms.max
+    );
+    println!("throughput: {:.1} completed tasks/s", r.tasks_per_second);
+    if r.failures.is_empty() {
+        println!("failures: none");
+    } else {
+        for (kind, count) in &r.failures {
+            println!("failures: {count} x {kind}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&values, 0.5), 50.0);
+        assert_eq!(percentile(&values, 0.95), 95.0);
+        assert_eq!(percentile(&values, 0.99), 99.0);
+        assert_eq!(percentile(&values, 0.0), 1.0);
+        assert_eq!(percentile(&values, 1.0), 100.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+        assert_eq!(percentile(&[7.0], 0.99), 7.0);
+    }
+}
