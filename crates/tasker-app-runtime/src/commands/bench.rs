@@ -65,6 +65,9 @@ struct Report {
     /// the final state for tasks that did not complete, `timeout` for tasks
     /// still running when --timeout ran out.
     failures: BTreeMap<String, usize>,
+    /// Step results per worker (`worker_uuid` of the engine's result audit):
+    /// how the steps spread across `APP worker` processes.
+    steps_by_worker: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -207,6 +210,19 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         }
     }
     latencies.sort_by(f64::total_cmp);
+    let steps_by_worker: BTreeMap<String, i64> = sqlx::query_as::<_, (Option<String>, i64)>(
+        "SELECT a.worker_uuid::text, count(*) \
+         FROM tasker.workflow_step_result_audit a \
+         JOIN tasker.tasks t ON t.task_uuid = a.task_uuid \
+         WHERE t.initiator = $1 GROUP BY 1",
+    )
+    .bind(&bench_id)
+    .fetch_all(&pool)
+    .await
+    .context("could not read the engine's step result audit")?
+    .into_iter()
+    .map(|(worker, steps)| (worker.unwrap_or_else(|| "unknown".to_string()), steps))
+    .collect();
     let span = first_created.map_or(0.0, |first| last_end - first);
     let report = Report {
         workflow: args.workflow.clone(),
@@ -228,6 +244,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
             max: percentile(&latencies, 1.0),
         },
         failures,
+        steps_by_worker,
     };
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -283,6 +300,19 @@ fn print_text(r: &Report) {
         r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99, r.latency_ms.min, r.latency_ms.max
     );
     println!("throughput: {:.1} completed tasks/s", r.tasks_per_second);
+    let workers: Vec<String> = r
+        .steps_by_worker
+        .iter()
+        .map(|(worker, steps)| format!("{steps} on {worker}"))
+        .collect();
+    println!(
+        "steps by worker: {}",
+        if workers.is_empty() {
+            "none recorded".to_string()
+        } else {
+            workers.join(", ")
+        }
+    );
     if r.failures.is_empty() {
         println!("failures: none");
     } else {
