@@ -53,7 +53,7 @@ for k in $WORKERS; do
     (cd "$APP" && exec "$BIN" fake-api --port "$API_PORT" >"$WORK/fake-api.log" 2>&1) & PIDS+=($!)
     (cd "$APP" && exec "$BIN" orchestration >"$WORK/orchestration.log" 2>&1) & PIDS+=($!)
     for i in $(seq 1 "$k"); do
-        (cd "$APP" && TASKER_WORKER_WEB_BIND_ADDRESS="127.0.0.1:$((8080 + i))" \
+        (cd "$APP" && TASKER_INSTANCE_PORT="$((8080 + i))" \
             exec "$BIN" worker >"$WORK/worker-$i.log" 2>&1) & PIDS+=($!)
     done
     until curl -sf http://127.0.0.1:8080/health >/dev/null; do sleep 0.2; done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
-# (protoc, shellcheck, PostgreSQL with pgmq), starts PostgreSQL, then runs
+# (protoc, shellcheck, tmux, Prometheus, PostgreSQL with pgmq), starts PostgreSQL, then runs
 # lint, every cargo test (unit, CLI, database, generated-app end to end) and
 # the installer suite. Safe to run again; each setup step is skipped when done.
 #
@@ -19,6 +19,7 @@ need_packages() {
     command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
     if [ "${#missing[@]}" -gt 0 ]; then
         say "installing ${missing[*]} (apt)"
         as_root apt-get update -qq

@@ -44,6 +44,7 @@ pub mod money;
 pub mod outcome;
 pub mod settings;
 pub mod step;
+pub mod trace;
 pub mod workflows;
 
 pub use api::{ApiClient, ApiError};

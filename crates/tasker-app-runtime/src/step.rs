@@ -37,6 +37,7 @@ use tasker_shared::TaskerResult;
 use tasker_shared::messaging::StepExecutionResult;
 use tasker_shared::types::base::TaskSequenceStep;
 use tasker_worker::worker::handlers::{StepHandler, StepHandlerRegistry};
+use tracing::Instrument;
 
 use crate::context::AppContext;
 use crate::input::StepInput;
@@ -175,7 +176,21 @@ struct Adapter {
 impl StepHandler for Adapter {
     async fn call(&self, step: &TaskSequenceStep) -> TaskerResult<StepExecutionResult> {
         let started = Instant::now();
-        let outcome = self.step.run(StepInput::new(step), &self.ctx).await;
+        let span = tracing::info_span!(
+            "step",
+            otel.name = %format!("step {}", step.workflow_step.name),
+            step = %step.workflow_step.name,
+            handler = self.name,
+            task_uuid = %step.task.task.task_uuid,
+        );
+        if let Some(context) = &step.task.task.context {
+            crate::trace::adopt(&span, context);
+        }
+        let outcome = self
+            .step
+            .run(StepInput::new(step), &self.ctx)
+            .instrument(span)
+            .await;
         finish(step, started, outcome)
     }
 

@@ -141,6 +141,9 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
                 if let Value::Object(map) = &mut context {
                     map.insert(RUN_ID_KEY.to_string(), json!(format!("{bench_id}-{i}")));
                 }
+                let root =
+                    tracing::info_span!("task", otel.name = %format!("task {namespace}/{name}"));
+                crate::trace::inject(&root, &mut context);
                 let request = TaskRequest::new(name.clone(), namespace.clone())
                     .with_version(workflow_version.clone())
                     .with_context(context)
@@ -246,6 +249,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         failures,
         steps_by_worker,
     };
+    tasker_shared::logging::shutdown_telemetry();
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -23,6 +23,7 @@ use tasker_client::{OrchestrationApiClient, OrchestrationApiConfig};
 use tasker_shared::config::ConfigLoader;
 use tasker_shared::models::core::task_request::TaskRequest;
 use tasker_shared::types::api::orchestration::{StepResponse, TaskResponse};
+use tracing::Instrument;
 
 use crate::settings::Settings;
 use crate::workflows::{self, Workflow};
@@ -63,7 +64,16 @@ pub struct RunArgs {
 struct Exit(u8, anyhow::Error);
 
 pub async fn execute(settings: &Settings, args: RunArgs) -> Result<ExitCode> {
-    match run(settings, &args).await {
+    // The task's root span: its steps' spans are its children (see `trace`).
+    let root = tracing::info_span!(
+        "task",
+        otel.name = %format!("task {}", args.workflow),
+        workflow = %args.workflow,
+    );
+    let outcome = run(settings, &args, &root).instrument(root.clone()).await;
+    drop(root);
+    tasker_shared::logging::shutdown_telemetry();
+    match outcome {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(Exit(code, error)) => {
             eprintln!("error: {error:#}");
@@ -72,7 +82,7 @@ pub async fn execute(settings: &Settings, args: RunArgs) -> Result<ExitCode> {
     }
 }
 
-async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
+async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Result<(), Exit> {
     let bad_input = |e: anyhow::Error| Exit(2, e);
     let (namespace, name) = args.workflow.split_once('/').ok_or_else(|| {
         bad_input(anyhow!(
@@ -93,6 +103,7 @@ async fn run(settings: &Settings, args: &RunArgs) -> Result<(), Exit> {
     if let Value::Object(map) = &mut context {
         map.insert(RUN_ID_KEY.to_string(), Value::String(run_id.clone()));
     }
+    crate::trace::inject(root, &mut context);
 
     let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
     let client = OrchestrationApiClient::new(OrchestrationApiConfig {
