@@ -105,7 +105,7 @@ mod tests {
         );
     }
 
-    // Issue 11: a quote in the URL was rendered raw into src/defaults.rs.
+    // Issue 11: a quote in the URL was rendered raw into the app's Rust source.
     #[test]
     fn anything_else_is_refused_or_made_harmless() {
         for bad in [

@@ -2,7 +2,7 @@
 Escaping each value for the file it lands in. Every `{{ value }}` in
 templates/ ends in one of these Tera filters (a unit test enforces it), so a
 value can never change the structure of the file around it: no code injected
-into `src/defaults.rs`, no broken README, TOML or YAML.
+into `src/main.rs`, no broken README, TOML or YAML.
 
 | filter      | for                                                  |
 |-------------|------------------------------------------------------|

@@ -4,8 +4,8 @@
 //! `/metrics`, and an OTLP/gRPC receiver in this test (the protobuf service
 //! definitions of the `opentelemetry-proto` crate, served with tonic) takes
 //! its traces. After N tasks, PromQL returns the engine's completion counter
-//! >= N and its latency histogram, and one task's trace is a root span with a
-//! child for each step, parents intact.
+//! (at least N) and its latency histogram, and one task's trace is a root span
+//! with a child for each step, parents intact.
 
 mod app_support;
 mod db_support;

@@ -7,7 +7,7 @@ use tempfile::TempDir;
 
 // ------------------------------------------------------------------ #3
 
-/// A quote in --api-base-url cannot inject code into src/defaults.rs.
+/// A quote in --api-base-url cannot inject code into src/main.rs.
 #[test]
 fn issue11_an_api_url_with_quotes_cannot_inject_code() {
     let parent = TempDir::new().unwrap();
@@ -24,7 +24,7 @@ fn issue11_an_api_url_with_quotes_cannot_inject_code() {
         ])
         .arg(parent.path()));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let defaults = std::fs::read_to_string(parent.path().join("shop/src/defaults.rs")).unwrap();
+    let defaults = std::fs::read_to_string(parent.path().join("shop/src/main.rs")).unwrap();
     assert!(defaults.contains(r#""http://x.com/a%22b""#), "{defaults}");
     // ...and code around it is refused (exit 2, nothing written).
     let hostile = r#"http://x.com/"; pub fn pwned() {} const X: &str = ""#;
@@ -40,10 +40,10 @@ fn issue11_an_api_url_with_quotes_cannot_inject_code() {
         ])
         .arg(parent.path()));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    let defaults = std::fs::read_to_string(parent.path().join("shop/src/defaults.rs")).unwrap();
+    let defaults = std::fs::read_to_string(parent.path().join("shop/src/main.rs")).unwrap();
     let line = defaults
         .lines()
-        .find(|l| l.starts_with("pub const API_BASE_URL"))
+        .find(|l| l.contains(".api_base_url("))
         .unwrap();
     assert_eq!(line.matches('"').count(), 2, "{line}");
     assert!(!defaults.contains("pub fn pwned"), "{defaults}");
@@ -86,7 +86,7 @@ fn issue11_an_edited_manifest_url_is_refused_before_writing() {
     );
     assert_ne!(text, edited);
     std::fs::write(&manifest, &edited).unwrap();
-    std::fs::remove_file(app_dir.join("src/defaults.rs")).unwrap();
+    std::fs::remove_file(app_dir.join("src/main.rs")).unwrap();
     let before = snapshot(&app_dir);
     let out = run(tasker_app()
         .args(["build", "shop", "--skip-db", "--yes", "-o"])
@@ -108,7 +108,7 @@ fn issue11_an_edited_manifest_url_is_refused_before_writing() {
         out.stderr
     );
     assert!(
-        !app_dir.join("src/defaults.rs").exists(),
+        !app_dir.join("src/main.rs").exists(),
         "something was written"
     );
 }

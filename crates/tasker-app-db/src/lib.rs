@@ -24,6 +24,7 @@ Order of a run (one transaction where the driver allows it):
 pub mod decide;
 pub mod layout;
 pub mod name;
+pub mod redact;
 pub mod sql;
 
 pub use decide::{OnError, Recorded, Round, Status, Verdict};

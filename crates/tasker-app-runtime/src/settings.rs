@@ -271,19 +271,9 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
-/// The URL with its password replaced, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
+/// The URL with its password hidden, for messages: the same rule the
+/// tasker-app CLI follows (`tasker_app_db::redact`).
+pub use tasker_app_db::redact::redact;
 
 #[cfg(test)]
 mod tests {
@@ -331,7 +321,7 @@ mod tests {
     fn passwords_are_redacted() {
         assert_eq!(
             redact("postgresql://u:secret@h/db"),
-            "postgresql://u:***@h/db"
+            "postgresql://u:****@h/db"
         );
         assert_eq!(redact("postgresql://h/db"), "postgresql://h/db");
     }
