@@ -187,17 +187,7 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
     };
     let observability =
         args.observability || previous.as_ref().is_some_and(|m| m.answers.observability);
-    let database_url = if args.skip_db {
-        None
-    } else {
-        args.database_url
-            .clone()
-            .or_else(|| std::env::var("DATABASE_URL").ok())
-            .filter(|u| !u.trim().is_empty())
-    };
-    if let Some(url) = &database_url {
-        crate::db::url::check(url)?;
-    }
+    let database_url = database_url_to_prepare(args.database_url.as_deref(), args.skip_db)?;
     Ok(BuildOptions {
         app_dir,
         answers: Answers {
@@ -209,6 +199,22 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         previous,
         database_url,
     })
+}
+
+/// The database build (or update) prepares: `--database-url`, else
+/// DATABASE_URL, none with `--skip-db`; checked before anything is written.
+pub(crate) fn database_url_to_prepare(flag: Option<&str>, skip_db: bool) -> Result<Option<String>> {
+    if skip_db {
+        return Ok(None);
+    }
+    let url = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|u| !u.trim().is_empty());
+    if let Some(url) = &url {
+        crate::db::url::check(url)?;
+    }
+    Ok(url)
 }
 
 /// Build writes into DIR/APP_NAME only when it does not exist yet, is an empty

@@ -13,7 +13,7 @@ backup. The database is migrated afterwards when a URL is given, as in build.
 
 use crate::catalog::{self, Catalog};
 use crate::cli::{Format, UpdateArgs};
-use crate::commands::build::{Policy, plan_json, write_and_prepare};
+use crate::commands::build::{Policy, database_url_to_prepare, plan_json, write_and_prepare};
 use crate::error::{CliError, Exit};
 use crate::manifest::{self, Answers, Manifest};
 use crate::plan::{self, Action, DiskTree, Plan};
@@ -32,17 +32,7 @@ pub fn run(args: UpdateArgs, shell: &Shell) -> Result<()> {
         )?,
         ..previous.answers.clone()
     };
-    let database_url = if args.skip_db {
-        None
-    } else {
-        args.database_url
-            .clone()
-            .or_else(|| std::env::var("DATABASE_URL").ok())
-            .filter(|u| !u.trim().is_empty())
-    };
-    if let Some(url) = &database_url {
-        crate::db::url::check(url)?;
-    }
+    let database_url = database_url_to_prepare(args.database_url.as_deref(), args.skip_db)?;
 
     let workflows = catalog.resolve(&templates)?;
     let rendered = plan::render_app(&catalog, &answers, &workflows)?;
