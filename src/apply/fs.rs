@@ -56,7 +56,7 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
 
 /// The bases to write: the rendering of every generated file that is not
 /// vendored (and not the manifest), where it is not already the base.
-fn bases<'a>(plan: &'a Plan) -> Vec<(String, &'a [u8])> {
+fn bases(plan: &Plan) -> Vec<(String, &[u8])> {
     plan.files
         .iter()
         .filter(|f| has_base(f))
