@@ -24,6 +24,15 @@
 //! engine logs it and drops it, and the step waits forever. The sweeper sends
 //! that message again for such a step older than the same limit when none is
 //! in the orchestration's step-results queue.
+//!
+//! The worker records a result in two statements: the state transition
+//! (whose metadata holds the whole event, result included), then
+//! `workflow_steps.results`. A worker killed between the two leaves the new
+//! state without its results (or with an earlier attempt's), and
+//! orchestration, sent the message again, finds "no results" and waits. So
+//! before resending, the sweeper writes `results` from the transition's event,
+//! exactly as the engine's own action (`handle_move_to_enqueued_for_orchestration`
+//! in tasker-shared 0.1.8) would have.
 
 use std::time::Duration;
 
@@ -99,6 +108,7 @@ impl Sweeper {
                 task_uuid = %step.task_uuid,
                 step = %step.name,
                 waiting_s = step.seconds as u64,
+                results_rewritten = step.repaired,
                 "a step's result never reached orchestration; sent it again"
             );
         }
@@ -126,8 +136,11 @@ pub struct LostStep {
     pub step_uuid: Uuid,
     pub task_uuid: Uuid,
     pub name: String,
-    /// Seconds since it was claimed.
+    /// Seconds since it was claimed (or its result recorded).
     pub seconds: f64,
+    /// A resent result whose `results` had to be written from its transition.
+    #[sqlx(default)]
+    pub repaired: bool,
 }
 
 /// Steps of these namespaces `in_progress` for longer than `lost_after`
@@ -163,7 +176,9 @@ pub async fn find_lost(
 
 /// Sends orchestration the step-result message again for steps of these
 /// namespaces whose result was recorded longer than `lost_after` ago while
-/// no message for them is in `queue`; returns those steps.
+/// no message for them is in `queue`; returns those steps. A step whose
+/// `results` were never written (its worker died between the transition and
+/// that write) first gets them from the transition's event (`repaired`).
 pub async fn resend_lost_results(
     db: &PgPool,
     namespaces: &[String],
@@ -174,10 +189,15 @@ pub async fn resend_lost_results(
         !queue.is_empty() && queue.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
         "unexpected queue name `{queue}`"
     );
+    // `recorded`: the result as the worker recorded it in the transition; the
+    // event is `{"type": "EnqueueForOrchestration", "data": <result>}`.
     let sql = format!(
         "WITH stuck AS (
            SELECT ws.workflow_step_uuid, ws.task_uuid, t.correlation_id, ns.name::text AS name,
-                  EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tr.created_at))::float8 AS seconds
+                  EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tr.created_at))::float8 AS seconds,
+                  CASE WHEN tr.metadata->>'event' LIKE '{{%'
+                       THEN (tr.metadata->>'event')::jsonb -> 'data' END AS recorded,
+                  ws.results AS written
              FROM tasker.workflow_step_transitions tr
              JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
              JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
@@ -191,8 +211,17 @@ pub async fn resend_lost_results(
               AND NOT EXISTS (SELECT 1 FROM pgmq.q_{queue} q
                                WHERE q.message->>'step_uuid' = ws.workflow_step_uuid::text)
             ORDER BY tr.created_at
-            LIMIT $3)
-         SELECT workflow_step_uuid AS step_uuid, task_uuid, name, seconds
+            LIMIT $3),
+         repaired AS (
+           UPDATE tasker.workflow_steps ws
+              SET results = stuck.recorded, in_process = false, updated_at = now()
+             FROM stuck
+            WHERE ws.workflow_step_uuid = stuck.workflow_step_uuid
+              AND stuck.recorded IS NOT NULL
+              AND stuck.written IS DISTINCT FROM stuck.recorded
+           RETURNING ws.workflow_step_uuid)
+         SELECT workflow_step_uuid AS step_uuid, task_uuid, name, seconds,
+                workflow_step_uuid IN (SELECT workflow_step_uuid FROM repaired) AS repaired
            FROM stuck
           WHERE tasker.pgmq_send_with_notify($4, jsonb_build_object(
                   'task_uuid', task_uuid, 'step_uuid', workflow_step_uuid,
@@ -247,6 +276,7 @@ mod tests {
             task_uuid: Uuid::now_v7(),
             name: "create_order".to_string(),
             seconds: 41.2,
+            repaired: false,
         };
         let result = lost_result(&step, Duration::from_secs(40));
         assert!(!result.success);
