@@ -1,15 +1,105 @@
-//! Building a generated app in the test suite: one shared target folder
-//! (TASKER_APP_E2E_TARGET_DIR, default target/apps) for every test that
-//! compiles an app, so the engine (about 600 crates) is compiled once.
+//! Shared by the tests that build a generated app (e2e_app.rs, drills.rs,
+//! db_protocol.rs, single_workflow_apps.rs, update.rs): one shared target
+//! folder (TASKER_APP_E2E_TARGET_DIR, default target/apps) for every test that
+//! compiles an app, so the engine (about 600 crates) is compiled once; and,
+//! for the tests that run one, generating it, starting its processes under a
+//! guard that kills them when the test ends, and driving it over HTTP and its
+//! `run` command.
 #![allow(dead_code)]
 
+use postgres::Client;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process that is killed when the test ends, pass or fail.
+pub struct Running {
+    pub name: &'static str,
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Running {
+    /// `kill -9`: no signal handler runs, nothing is drained.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+
+    /// Panics (showing the log) if the process has exited.
+    pub fn assert_alive(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("{} exited with {status}", self.name);
+        }
+    }
+
+    /// The process's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = self.log_text();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            eprintln!("---- last lines of {} ----", self.name);
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 pub fn target_dir() -> PathBuf {
     std::env::var_os("TASKER_APP_E2E_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/apps"))
+}
+
+pub fn show(out: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `tasker-app build APP --yes --database-url URL -o PARENT`, which must
+/// succeed; returns its output.
+pub fn generate(app_name: &str, database_url: &str, parent: &Path) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_tasker-app"))
+        .args([
+            "build",
+            app_name,
+            "--yes",
+            "--database-url",
+            database_url,
+            "-o",
+        ])
+        .arg(parent)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "build failed\n{}", show(&out));
+    out
+}
+
+/// The app's binary in the shared target folder (after `cargo build`).
+pub fn app_binary(app_name: &str) -> PathBuf {
+    target_dir().join("debug").join(app_name)
 }
 
 /// `cargo <args>` in the app, output shown live (CI logs), must succeed.
@@ -44,4 +134,102 @@ pub fn cargo(app: &Path, args: &[&str], database_url: &str) {
         "`cargo {}` failed in the generated app",
         args.join(" ")
     );
+}
+
+/// Starts `bin args` in `app` with `env` added, output to `app/<name>.log`.
+pub fn spawn(
+    name: &'static str,
+    bin: &Path,
+    args: &[&str],
+    app: &Path,
+    env: &[(&str, &str)],
+) -> Running {
+    let log = app.join(format!("{name}.log"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .unwrap();
+    let child = Command::new(bin)
+        .args(args)
+        .current_dir(app)
+        .envs(env.iter().copied())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
+    Running { name, child, log }
+}
+
+pub fn wait_for_http(url: &str, within: Duration, procs: &mut [&mut Running]) {
+    let start = Instant::now();
+    loop {
+        if let Ok(resp) = ureq::get(url).timeout(Duration::from_secs(2)).call() {
+            if resp.status() == 200 {
+                return;
+            }
+        }
+        for p in procs.iter_mut() {
+            if let Ok(Some(status)) = p.child.try_wait() {
+                panic!("{} exited with {status} before {url} answered", p.name);
+            }
+        }
+        assert!(
+            start.elapsed() < within,
+            "{url} did not answer within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// `APP run ns/task --context JSON --wait`; returns the output.
+pub fn run_task(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &str) -> Output {
+    Command::new(bin)
+        .args([
+            "run",
+            task,
+            "--context",
+            context,
+            "--wait",
+            "--timeout",
+            "120",
+        ])
+        .current_dir(app)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the app's `run` command")
+}
+
+/// Runs a task that must complete; returns its UUID.
+pub fn completes(
+    bin: &Path,
+    app: &Path,
+    env: &[(&str, &str)],
+    task: &str,
+    context: &str,
+) -> String {
+    let out = run_task(bin, app, env, task, context);
+    assert!(
+        out.status.success(),
+        "{task} did not complete\n{}",
+        show(&out)
+    );
+    task_uuid(&out)
+}
+
+/// The task UUID `run` prints on stdout (compared in SQL as `task_uuid::text`).
+pub fn task_uuid(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim().len() == 36)
+        .unwrap_or_else(|| panic!("no task uuid printed\n{}", show(out)));
+    line.trim().to_string()
+}
+
+pub fn count(db: &mut Client, sql: &str, task_uuid: &str) -> i64 {
+    db.query_one(sql, &[&task_uuid])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .get(0)
 }

@@ -245,7 +245,8 @@ pub fn fault(path: &str, status: u16, count: u32, retry_after: Option<u32>) -> F
     Fault {
         path: path.to_string(),
         status: Some(status),
-        count,
+        count: Some(count),
+        seconds: None,
         retry_after,
         delay_ms: None,
     }

@@ -40,6 +40,7 @@ pub mod context_check;
 pub mod fake_api;
 pub mod harness;
 pub mod input;
+mod lost_steps;
 pub mod money;
 pub mod outcome;
 pub mod settings;

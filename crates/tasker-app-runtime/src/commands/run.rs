@@ -28,12 +28,12 @@ use tracing::Instrument;
 use crate::settings::Settings;
 use crate::workflows::{self, Workflow};
 
+mod create;
+
 /// Context key carrying the run id (see `run`); handlers ignore it.
 pub(crate) const RUN_ID_KEY: &str = "_run_id";
 /// How often `--wait` asks for the task's state.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
-/// How long `run` waits for a just-started worker to register the workflow.
-const TEMPLATE_WAIT: Duration = Duration::from_secs(20);
 /// How long `--wait` tolerates the orchestration API being unreachable.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(15);
 
@@ -121,12 +121,16 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
         .with_source_system(settings.package.name.to_string())
         .with_reason(format!("{} run {}", settings.package.name, args.workflow))
         .with_idempotency_key(run_id);
-    let created = create(&client, request, &args.workflow)
+    let http = reqwest::Client::builder()
+        .timeout(create::REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| Exit(1, anyhow!("could not build the HTTP client: {e}")))?;
+    let created = create::create(&http, &base_url, &request, &args.workflow)
         .await
         .map_err(|message| {
-            let hint = if message.contains("409") {
+            let hint = if message.starts_with("HTTP 409") {
                 "\na task with this context and --idempotency-key exists already".to_string()
-            } else if message.contains("HTTP 4") {
+            } else if message.starts_with("HTTP ") {
                 String::new()
             } else {
                 format!(
@@ -155,35 +159,6 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
         &base_url,
     )
     .await
-}
-
-/// Create the task. A workflow is known to orchestration only once a worker
-/// serving it has started, so right after `serve` starts a "template not
-/// found" is waited out for a little while.
-async fn create(
-    client: &OrchestrationApiClient,
-    request: TaskRequest,
-    workflow: &str,
-) -> Result<TaskResponse, String> {
-    let started = Instant::now();
-    let mut said_so = false;
-    loop {
-        match client.create_task(request.clone()).await {
-            Ok(created) => return Ok(created),
-            Err(e) => {
-                let message = e.to_string();
-                let unknown_yet = message.contains("HTTP 404") && message.contains("not found");
-                if !unknown_yet || started.elapsed() >= TEMPLATE_WAIT {
-                    return Err(message);
-                }
-                if !said_so {
-                    eprintln!("waiting for a worker to register {workflow} ...");
-                    said_so = true;
-                }
-                tokio::time::sleep(POLL_INTERVAL).await;
-            }
-        }
-    }
 }
 
 fn read_context(raw: &str) -> Result<Value> {

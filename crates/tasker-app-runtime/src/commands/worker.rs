@@ -7,7 +7,8 @@
 //! each one to a dispatch channel; `HandlerDispatchService` takes them off that
 //! channel, looks up the handler by the step's `handler.callable` in
 //! the app's `Registry` (src/handlers/mod.rs), runs it (bounded concurrency, timeout) and
-//! sends the result back to the engine.
+//! sends the result back to the engine. Beside it, a sweeper gives steps lost
+//! with a dead worker back to the engine for a retry (`crate::lost_steps`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use tasker_worker::{WorkerBootstrap, WorkerSystemHandle};
 use tokio::task::JoinHandle;
 
 use crate::context::AppContext;
+use crate::lost_steps::{self, Sweeper};
 use crate::settings::Settings;
 use crate::step::Registry;
 use crate::workflows;
@@ -33,6 +35,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RunningWorker {
     handle: WorkerSystemHandle,
     dispatch: JoinHandle<()>,
+    sweeper: JoinHandle<()>,
     capacity: CapacityChecker,
 }
 
@@ -43,8 +46,10 @@ impl RunningWorker {
         let RunningWorker {
             mut handle,
             dispatch,
+            sweeper,
             capacity,
         } = self;
+        sweeper.abort();
         if let Err(e) = handle.stop().await {
             tracing::warn!("worker did not stop cleanly: {e}");
         }
@@ -77,8 +82,10 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
         "starting worker"
     );
 
-    registry.check(&workflows::load_all(&settings.template_path)?)?;
+    let templates = workflows::load_all(&settings.template_path)?;
+    registry.check(&templates)?;
     let ctx = Arc::new(AppContext::connect(database_url, &settings.api_base_url).await?);
+    let db = ctx.db.clone();
     let registry = registry.bind(ctx);
 
     let mut handle = WorkerBootstrap::bootstrap()
@@ -94,6 +101,24 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
         timeout_ms = config.handler_timeout.as_millis() as u64,
         "step handlers registered"
     );
+    let sweeper = Sweeper {
+        db,
+        namespaces: served_namespaces(&templates),
+        lost_after: lost_steps::lost_after(config.handler_timeout),
+        completions: channels.completion_sender.clone(),
+        step_results_queue: handle
+            .tasker_config
+            .common
+            .queues
+            .orchestration_queues
+            .step_results
+            .clone(),
+    };
+    tracing::info!(
+        lost_after_s = sweeper.lost_after.as_secs(),
+        namespaces = ?sweeper.namespaces,
+        "steps in progress longer than this are taken for lost and retried"
+    );
     let (service, capacity) = HandlerDispatchService::new(
         channels.dispatch_receiver,
         channels.completion_sender,
@@ -101,6 +126,7 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
         config,
     );
     let dispatch = tokio::spawn(service.run());
+    let sweeper = tokio::spawn(sweeper.run());
 
     if let Some(web) = handle
         .tasker_config
@@ -118,6 +144,7 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
     Ok(RunningWorker {
         handle,
         dispatch,
+        sweeper,
         capacity,
     })
 }
@@ -129,6 +156,17 @@ pub async fn execute(settings: &Settings, registry: Registry) -> Result<()> {
     worker.stop().await;
     tasker_shared::logging::shutdown_telemetry();
     Ok(())
+}
+
+/// The namespaces of this app's workflows (the ones its worker serves).
+fn served_namespaces(templates: &[workflows::Workflow]) -> Vec<String> {
+    let mut namespaces: Vec<String> = templates
+        .iter()
+        .map(|w| w.template.namespace_name.clone())
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    namespaces
 }
 
 /// Handler concurrency and timeout from `[worker.mpsc_channels.handler_dispatch]`.
