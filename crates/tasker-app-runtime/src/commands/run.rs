@@ -34,6 +34,12 @@ mod create;
 pub(crate) const RUN_ID_KEY: &str = "_run_id";
 /// How often `--wait` asks for the task's state.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
+/// How often `--wait` asks during a task's first seconds, when most tasks end:
+/// a 400 ms poll alone added 200 ms to the average wait (the issue measured a
+/// client p50 of 0.54 s for a 0.43 s task).
+const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// How long `--wait` polls at [`FIRST_POLL_INTERVAL`].
+const FIRST_POLLS_FOR: Duration = Duration::from_secs(5);
 /// How long `--wait` tolerates the orchestration API being unreachable.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(15);
 
@@ -303,7 +309,12 @@ async fn follow(
                 ),
             ));
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        let interval = if started.elapsed() < FIRST_POLLS_FOR {
+            FIRST_POLL_INTERVAL
+        } else {
+            POLL_INTERVAL
+        };
+        tokio::time::sleep(interval).await;
     }
 }
 
