@@ -13,140 +13,16 @@ mod app_support;
 mod db_support;
 mod tty_support;
 
-use app_support::{cargo, target_dir};
+use app_support::{
+    cargo, completes, count, free_port, run_task, show, spawn, target_dir, wait_for_http,
+};
 use db_support::TestDb;
 use postgres::{Client, NoTls};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 const APP: &str = "e2e-shop";
-
-/// A child process that is killed when the test ends, pass or fail.
-struct Running {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(60).collect();
-            eprintln!("---- last lines of {} ----", self.name);
-            for line in tail.into_iter().rev() {
-                eprintln!("{line}");
-            }
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn spawn(
-    name: &'static str,
-    bin: &Path,
-    args: &[&str],
-    app: &Path,
-    env: &[(&str, &str)],
-) -> Running {
-    let log = app.join(format!("{name}.log"));
-    let file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(bin)
-        .args(args)
-        .current_dir(app)
-        .envs(env.iter().copied())
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {name}: {e}"));
-    Running { name, child, log }
-}
-
-fn wait_for_http(url: &str, within: Duration, procs: &mut [&mut Running]) {
-    let start = Instant::now();
-    loop {
-        if let Ok(resp) = ureq::get(url).timeout(Duration::from_secs(2)).call() {
-            if resp.status() == 200 {
-                return;
-            }
-        }
-        for p in procs.iter_mut() {
-            if let Ok(Some(status)) = p.child.try_wait() {
-                panic!("{} exited with {status} before {url} answered", p.name);
-            }
-        }
-        assert!(
-            start.elapsed() < within,
-            "{url} did not answer within {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-/// `APP run ns/task --context JSON --wait`; returns the output.
-fn run_task(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &str) -> Output {
-    Command::new(bin)
-        .args([
-            "run",
-            task,
-            "--context",
-            context,
-            "--wait",
-            "--timeout",
-            "120",
-        ])
-        .current_dir(app)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run the app's `run` command")
-}
-
-/// Runs a task that must complete; returns its UUID.
-fn completes(bin: &Path, app: &Path, env: &[(&str, &str)], task: &str, context: &str) -> String {
-    let out = run_task(bin, app, env, task, context);
-    assert!(
-        out.status.success(),
-        "{task} did not complete\n{}",
-        show(&out)
-    );
-    task_uuid(&out)
-}
-
-/// The task UUID `run` prints on stdout (compared in SQL as `task_uuid::text`).
-fn task_uuid(out: &Output) -> String {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.trim().len() == 36)
-        .unwrap_or_else(|| panic!("no task uuid printed\n{}", show(out)));
-    line.trim().to_string()
-}
-
-fn count(db: &mut Client, sql: &str, task_uuid: &str) -> i64 {
-    db.query_one(sql, &[&task_uuid])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
 
 #[test]
 fn a_generated_app_runs_all_three_workflows_against_the_engine() {

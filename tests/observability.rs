@@ -11,11 +11,11 @@ mod app_support;
 mod db_support;
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use app_support::{app_binary, cargo, completes, free_port, spawn, wait_for_http};
 
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -33,48 +33,6 @@ const STEPS: [&str; 5] = [
     "create_order",
     "send_confirmation",
 ];
-
-/// A process killed when the test ends; its log is shown if the test failed.
-struct Running {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!("---- last lines of {} ----", self.name);
-            for line in tail.into_iter().rev() {
-                eprintln!("{line}");
-            }
-        }
-    }
-}
-
-fn start(name: &'static str, cmd: &mut Command, dir: &Path) -> Running {
-    let log = dir.join(format!("{name}.log"));
-    let file = std::fs::File::create(&log).unwrap();
-    let child = cmd
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {name}: {e}"));
-    Running { name, child, log }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Polls `check` until it returns `Some` (bounded: a hang guard, not a timing assertion).
 fn eventually<T>(what: &str, bound: Duration, mut check: impl FnMut() -> Option<T>) -> T {
@@ -130,29 +88,15 @@ fn promql(port: u16, query: &str) -> Option<f64> {
 fn prometheus_scrapes_the_engine_metrics_and_a_task_is_one_trace() {
     let tmp = tempfile::tempdir().unwrap();
     let db = db_support::TestDb::new("obs");
-    let out = Command::new(assert_cmd::cargo::cargo_bin("tasker-app"))
-        .args([
-            "build",
-            APP,
-            "-t",
-            "ecommerce",
-            "--observability",
-            "--yes",
-            "-o",
-        ])
-        .arg(tmp.path())
-        .args(["--database-url", &db.url])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    app_support::generate_with(
+        APP,
+        &db.url,
+        tmp.path(),
+        &["-t", "ecommerce", "--observability"],
     );
     let app = tmp.path().join(APP);
-    app_support::cargo(&app, &["build", "--locked"], &db.url);
-    let bin = app_support::target_dir().join("debug").join(APP);
+    cargo(&app, &["build", "--locked"], &db.url);
+    let bin = app_binary(APP);
 
     // The OTLP receiver, on a runtime of its own.
     let receiver = Receiver::default();
@@ -181,16 +125,16 @@ fn prometheus_scrapes_the_engine_metrics_and_a_task_is_one_trace() {
         format!("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tasker\n    static_configs:\n      - targets: ['{orchestration}']\n"),
     )
     .unwrap();
-    let _prometheus = start(
+    let _prometheus = spawn(
         "prometheus",
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                prom_dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}")),
+        Path::new("prometheus"),
+        &[
+            &format!("--config.file={}", config.display()),
+            &format!("--storage.tsdb.path={}", prom_dir.join("data").display()),
+            &format!("--web.listen-address=127.0.0.1:{prom_port}"),
+        ],
         tmp.path(),
+        &[],
     );
 
     let api_port = free_port();
@@ -203,44 +147,24 @@ fn prometheus_scrapes_the_engine_metrics_and_a_task_is_one_trace() {
         ("TASKER_WEB_BIND_ADDRESS", orchestration.as_str()),
         ("TASKER_INSTANCE_PORT", worker_port.as_str()),
     ];
-    let _fake_api = start(
+    let mut fake_api = spawn(
         "fake-api",
-        Command::new(&bin)
-            .args(["fake-api", "--port", &api_port.to_string()])
-            .current_dir(&app)
-            .envs(env),
-        tmp.path(),
+        &bin,
+        &["fake-api", "--port", &api_port.to_string()],
+        &app,
+        &env,
     );
-    let mut serve = start(
-        "serve",
-        Command::new(&bin).arg("serve").current_dir(&app).envs(env),
-        tmp.path(),
+    let mut serve = spawn("serve", &bin, &["serve"], &app, &env);
+    wait_for_http(
+        &format!("http://{orchestration}/health"),
+        Duration::from_secs(90),
+        &mut [&mut serve, &mut fake_api],
     );
-    eventually("serve answers /health", Duration::from_secs(90), || {
-        if let Ok(Some(status)) = serve.child.try_wait() {
-            panic!("serve exited with {status}");
-        }
-        ureq::get(&format!("http://{orchestration}/health"))
-            .call()
-            .ok()
-    });
 
     const N: usize = 3;
     for i in 0..N {
-        let out = Command::new(&bin)
-            .args(["run", "ecommerce/order_processing", "--wait", "--context"])
-            .arg(format!(
-                r#"{{"cart_id": 1, "customer_email": "obs{i}@example.com"}}"#
-            ))
-            .current_dir(&app)
-            .envs(env)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "task {i} did not complete: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let context = format!(r#"{{"cart_id": 1, "customer_email": "obs{i}@example.com"}}"#);
+        completes(&bin, &app, &env, "ecommerce/order_processing", &context);
     }
 
     // Metrics: the completion counter and the latency histogram, by PromQL.
@@ -290,4 +214,5 @@ fn prometheus_scrapes_the_engine_metrics_and_a_task_is_one_trace() {
     assert_eq!(root.trace_id.len(), 16);
     assert!(children >= STEPS.len(), "{children} step spans");
     drop(serve);
+    drop(fake_api);
 }

@@ -80,6 +80,11 @@ pub fn show(out: &Output) -> String {
 /// `tasker-app build APP --yes --database-url URL -o PARENT`, which must
 /// succeed; returns its output.
 pub fn generate(app_name: &str, database_url: &str, parent: &Path) -> Output {
+    generate_with(app_name, database_url, parent, &[])
+}
+
+/// [`generate`] with more flags (`-t`, `--observability`, ...).
+pub fn generate_with(app_name: &str, database_url: &str, parent: &Path, flags: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_tasker-app"))
         .args([
             "build",
@@ -90,6 +95,7 @@ pub fn generate(app_name: &str, database_url: &str, parent: &Path) -> Output {
             "-o",
         ])
         .arg(parent)
+        .args(flags)
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
