@@ -83,14 +83,24 @@ pub fn choose(dir: Option<&std::path::Path>) -> Result<Catalog> {
 
 /// The catalog for the app in `app_dir`: `--catalog` (or TASKER_APP_CATALOG)
 /// when given, else the one its manifest records, else the embedded one.
-pub fn for_app(flag: Option<&std::path::Path>, app_dir: &std::path::Path) -> Result<Catalog> {
+/// `manifest`: the app's manifest when the caller has read it already
+/// (update); `None` reads it here, a damaged one counting as absent (build
+/// reports it with the other options).
+pub fn for_app(
+    flag: Option<&std::path::Path>,
+    app_dir: &std::path::Path,
+    manifest: Option<&crate::manifest::Manifest>,
+) -> Result<Catalog> {
     if flag.is_some() {
         return choose(flag);
     }
-    let recorded = crate::manifest::Manifest::read(app_dir)
-        .ok()
-        .flatten()
-        .and_then(|m| m.catalog);
+    let recorded = match manifest {
+        Some(m) => m.catalog.clone(),
+        None => crate::manifest::Manifest::read(app_dir)
+            .ok()
+            .flatten()
+            .and_then(|m| m.catalog),
+    };
     match recorded {
         Some(dir) => crate::catalog_dir::load(std::path::Path::new(&dir)).with_context(|| {
             format!(

@@ -46,7 +46,14 @@ impl Manifest {
     }
 
     pub fn parse(text: &str) -> Result<Self> {
-        toml::from_str(text).context("the manifest is not valid")
+        let manifest: Manifest = toml::from_str(text).context("the manifest is not valid")?;
+        // Checked here: an empty list would later read as "every workflow".
+        anyhow::ensure!(
+            !manifest.templates.is_empty()
+                && manifest.templates.iter().all(|t| !t.trim().is_empty()),
+            "the manifest is not valid: `templates` must name at least one workflow, none empty"
+        );
+        Ok(manifest)
     }
 
     /// Reads `APP/.tasker-app/manifest.toml`; `Ok(None)` if there is none.
@@ -100,5 +107,16 @@ mod tests {
         let text = m.to_toml();
         assert!(text.find("a.rs").unwrap() < text.find("z.rs").unwrap());
         assert_eq!(Manifest::parse(&text).unwrap(), m);
+
+        // A hand-edited list with no workflow is damage, not "all of them".
+        for empty in ["templates = []", "templates = [\" \"]"] {
+            let edited = text.replace("templates = [\"ecommerce\"]", empty);
+            assert_ne!(edited, text);
+            let err = Manifest::parse(&edited).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("at least one workflow"),
+                "{err:#}"
+            );
+        }
     }
 }

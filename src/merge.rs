@@ -70,6 +70,14 @@ pub fn classify_conflict(plan: &mut FilePlan, base: Option<&[u8]>, ours: &[u8], 
 
 /// `Ok(merged)` when the changes do not overlap, else `Err(text with markers)`.
 pub fn three_way(base: &str, ours: &str, theirs: &str) -> Result<String, String> {
+    // An editor that turned the line endings into CRLF changed no line the
+    // owner cares about: merge on LF, then give the file its CRLF back.
+    if ours.contains("\r\n") && !base.contains("\r\n") && !theirs.contains("\r\n") {
+        let crlf = |text: String| text.replace('\n', "\r\n");
+        return three_way(base, &ours.replace("\r\n", "\n"), theirs)
+            .map(crlf)
+            .map_err(crlf);
+    }
     match diffy::merge(base, ours, theirs) {
         Ok(merged) => Ok(merged),
         Err(marked) => Err(relabel(&marked)),
@@ -133,6 +141,20 @@ mod tests {
             merged,
             "ONE (mine)\ntwo\nthree\nfour\nfive\nsix\nseven\neight\n"
         );
+    }
+
+    #[test]
+    fn a_file_turned_to_crlf_merges_like_the_lf_one_and_stays_crlf() {
+        let base = "a\nb\nc\n";
+        let theirs = "new\na\nb\nc\n";
+        let ours = "a\r\nb\r\nc changed\r\n";
+        assert_eq!(
+            three_way(base, ours, theirs).unwrap(),
+            "new\r\na\r\nb\r\nc changed\r\n"
+        );
+        let clash = three_way(base, "a\r\nB\r\nc\r\n", "a\nbee\nc\n").unwrap_err();
+        assert!(clash.contains("<<<<<<< yours\r\n"), "{clash:?}");
+        assert!(!clash.replace("\r\n", "").contains('\n'), "{clash:?}");
     }
 
     #[test]

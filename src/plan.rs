@@ -322,6 +322,24 @@ pub fn classify(rendered: Vec<RenderedFile>, inputs: Inputs<'_>) -> Plan {
             let action = classify_file(ours.as_deref(), &f.contents, recorded);
             let action = crate::vendor::managed_action(&f.path, action);
             let mut plan = FilePlan::new(f.path, action, f.contents);
+            // A generated file the owner deleted is an edit too: update leaves
+            // it deleted (still recorded as generated); a build re-run brings
+            // it back.
+            let deleted = mode == Mode::Update
+                && ours.is_none()
+                && !crate::vendor::is_managed(&plan.path);
+            if let (true, Some(recorded)) = (deleted, recorded) {
+                let template_changed = base_of(existing, &plan.path, Some(recorded))
+                    .is_none_or(|base| base != plan.rendered);
+                plan.action = Action::Keep;
+                plan.sha256 = recorded.clone();
+                plan.note = Some(if template_changed {
+                    "you deleted it, so it stays deleted although the template changed it; a `tasker-app build` re-run of the app brings it back".to_string()
+                } else {
+                    "you deleted it, so it stays deleted".to_string()
+                });
+                return plan;
+            }
             if action == Action::Conflict {
                 let base = base_of(existing, &plan.path, recorded);
                 let ours = ours.unwrap_or_default();
@@ -587,6 +605,46 @@ mod tests {
             Mode::Update,
         );
         assert_eq!(action_of(&plan, "src/a.rs"), Action::Conflict);
+    }
+
+    #[test]
+    fn a_generated_file_the_owner_deleted_stays_deleted_on_update_and_comes_back_on_build() {
+        let previous = manifest_of(&[("same.rs", "v1"), ("changed.rs", "v1")]);
+        let disk = disk_of(&[
+            (".tasker-app/base/same.rs", "v1"),
+            (".tasker-app/base/changed.rs", "v1"),
+        ]);
+        let new = rendered(&[("same.rs", "v1"), ("changed.rs", "v2")]);
+        let plan = plan_with(new.clone(), &disk, Some(&previous), Mode::Update);
+        for path in ["same.rs", "changed.rs"] {
+            let f = file(&plan, path);
+            assert_eq!(f.action, Action::Keep, "{path}");
+            assert!(!f.action.writes());
+            assert!(
+                f.note.as_deref().unwrap().contains("you deleted it"),
+                "{path}"
+            );
+            // Still known as generated, as it was: the next update says the same.
+            assert_eq!(plan.manifest.files[path], sha256_hex(b"v1"));
+        }
+        assert!(
+            file(&plan, "changed.rs")
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("template changed it")
+        );
+        assert!(
+            !file(&plan, "same.rs")
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("template changed")
+        );
+
+        let plan = plan_with(new, &disk, Some(&previous), Mode::Build);
+        assert_eq!(action_of(&plan, "same.rs"), Action::Create);
+        assert_eq!(action_of(&plan, "changed.rs"), Action::Create);
     }
 
     #[test]

@@ -315,6 +315,20 @@ fn bad_update_inputs_are_refused_with_the_fix_and_change_nothing() {
     w.update(&["--remove", "ecommerce"])
         .code(2)
         .stderr(predicate::str::contains("at least one workflow"));
+    // The same workflow both ways (an alias counts as its name), and empty
+    // names (which must not read as "every workflow").
+    w.update(&["--add", "customer", "--remove", "customer-onboarding"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`customer-onboarding` is both added and removed",
+        ));
+    for flag in ["--add", "--remove"] {
+        w.update(&[flag, ","])
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{flag} was given an empty name"
+            )));
+    }
     assert_eq!(w.snapshot(), before);
 
     let not_an_app = tempfile::tempdir().unwrap();

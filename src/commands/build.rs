@@ -28,7 +28,7 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
     let catalog = match &args.app_name {
         Some(name) => {
             names::validate_app_name(name)?;
-            catalog::for_app(args.catalog.as_deref(), &args.output_dir.join(name))?
+            catalog::for_app(args.catalog.as_deref(), &args.output_dir.join(name), None)?
         }
         None => catalog::choose(args.catalog.as_deref())?,
     };

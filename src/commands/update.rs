@@ -23,7 +23,7 @@ use anyhow::Result;
 
 pub fn run(args: UpdateArgs, shell: &Shell) -> Result<()> {
     let previous = read_manifest(&args)?;
-    let catalog = catalog::for_app(args.catalog.as_deref(), &args.app_dir)?;
+    let catalog = catalog::for_app(args.catalog.as_deref(), &args.app_dir, Some(&previous))?;
     let templates = chosen_templates(&args, &previous, &catalog)?;
     let answers = Answers {
         api_base_url: api_url::from_manifest(
@@ -120,26 +120,44 @@ fn chosen_templates(
             .filter(|t| !t.is_empty())
             .collect()
     };
-    if !args.add.is_empty() {
-        // An unknown name is refused with the catalog's suggestion.
-        for w in catalog.resolve(&clean(&args.add))? {
-            if !names.contains(&w.name) {
-                names.push(w.name.clone());
-            }
+    // An unknown name is refused with the catalog's suggestion; an empty one
+    // too (`resolve` would read an empty list as "all of them").
+    let named = |flag: &str, list: &[String]| -> Result<Vec<&crate::catalog::Workflow>, CliError> {
+        let cleaned = clean(list);
+        match (list.is_empty(), cleaned.is_empty()) {
+            (true, _) => Ok(Vec::new()),
+            (false, true) => Err(CliError::usage(format!("{flag} was given an empty name"))
+                .with_help(format!("valid templates: {}", catalog.names().join(", ")))),
+            (false, false) => catalog.resolve(&cleaned),
+        }
+    };
+    let added = named("--add", &args.add)?;
+    let removed = named("--remove", &args.remove)?;
+    if let Some(both) = added
+        .iter()
+        .find(|a| removed.iter().any(|r| r.name == a.name))
+    {
+        return Err(CliError::usage(format!(
+            "`{}` is both added and removed in this run",
+            both.name
+        ))
+        .with_help("pass it to --add or to --remove, not both")
+        .into());
+    }
+    for w in added {
+        if !names.contains(&w.name) {
+            names.push(w.name.clone());
         }
     }
-    if !args.remove.is_empty() {
-        for w in catalog.resolve(&clean(&args.remove))? {
-            if !names.contains(&w.name) {
-                return Err(CliError::usage(format!(
-                    "the app has no `{}` workflow to remove",
-                    w.name
-                ))
-                .with_help(format!("its workflows: {}", names.join(", ")))
-                .into());
-            }
-            names.retain(|n| *n != w.name);
+    for w in removed {
+        if !names.contains(&w.name) {
+            return Err(
+                CliError::usage(format!("the app has no `{}` workflow to remove", w.name))
+                    .with_help(format!("its workflows: {}", names.join(", ")))
+                    .into(),
+            );
         }
+        names.retain(|n| *n != w.name);
     }
     if names.is_empty() {
         return Err(
@@ -161,7 +179,6 @@ fn print_dry_run(plan: &Plan, format: Format, shell: &Shell) -> Result<()> {
     }
     let mut out = String::new();
     for f in &plan.files {
-        let on_disk = std::fs::read(plan.app_dir.join(&f.path)).ok();
         let (verb, new) = match f.action {
             Action::Identical | Action::Keep => continue,
             Action::Remove => ("remove", None),
@@ -170,6 +187,8 @@ fn print_dry_run(plan: &Plan, format: Format, shell: &Shell) -> Result<()> {
         };
         out.push_str(&format!("{verb:>12}  {}\n", f.path));
         if f.path != manifest::PATH {
+            // Only files that change are read again, for their diff.
+            let on_disk = std::fs::read(plan.app_dir.join(&f.path)).ok();
             out.push_str(&merge::unified(&f.path, on_disk.as_deref(), new));
         }
     }
