@@ -16,7 +16,8 @@ pub fn parse(value: &str, origin: &str) -> Result<String, CliError> {
     let refuse = |why: String| {
         CliError::usage(format!(
             "{origin} `{}` is not usable: {why}",
-            value.escape_debug()
+            // A password in it never reaches the screen.
+            crate::db::url::redact(value).escape_debug()
         ))
     };
     let url = url::Url::parse(value.trim()).map_err(|e| refuse(format!("{e}")))?;
@@ -123,5 +124,18 @@ mod tests {
         }
         let kept = from_flag("https://x.com/a\"b`c d").unwrap();
         assert!(!kept.contains(['"', '`', ' ']), "{kept}");
+    }
+
+    #[test]
+    fn a_refused_url_never_shows_its_password() {
+        for bad in [
+            "https://u:hunter2@x.com",
+            "ftp://u:hunter2@x.com",
+            "https://u:hunter2@x.com/?q=1",
+            "http://u:hunter2@",
+        ] {
+            let err = from_flag(bad).expect_err(bad);
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
     }
 }

@@ -211,9 +211,12 @@ impl ApiClient {
         url: String,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ApiError> {
+        // Errors name the URL; a password in API_BASE_URL stays out of them
+        // (they end up in logs and in the engine's step results).
+        let url = tasker_app_db::redact::redact(&url);
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Err(transport_error(url, &e, self.timeout)),
+            Err(e) => return Err(transport_error(url, e, self.timeout)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -223,7 +226,7 @@ impl ApiClient {
             .and_then(|v| parse_retry_after(v, Utc::now()));
         let body = match response.text().await {
             Ok(body) => body,
-            Err(e) => return Err(transport_error(url, &e, self.timeout)),
+            Err(e) => return Err(transport_error(url, e, self.timeout)),
         };
         match classify_status(status) {
             StatusClass::Success => serde_json::from_str(&body).map_err(|e| ApiError::Malformed {
@@ -246,13 +249,14 @@ impl ApiClient {
 }
 
 /// No HTTP answer at all: timeouts and connection failures are worth retrying.
-fn transport_error(url: String, e: &reqwest::Error, timeout: Duration) -> ApiError {
+fn transport_error(url: String, e: reqwest::Error, timeout: Duration) -> ApiError {
     let detail = if e.is_timeout() {
         format!("no answer within {}s", timeout.as_secs_f32())
     } else if e.is_connect() {
         "could not connect (is the API running? `fake-api` serves the default one)".to_string()
     } else {
-        format!("request failed: {e}")
+        // reqwest's message would repeat the URL, password included.
+        format!("request failed: {}", e.without_url())
     };
     ApiError::Unavailable {
         url,
@@ -265,6 +269,53 @@ fn transport_error(url: String, e: &reqwest::Error, timeout: Duration) -> ApiErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An API that answers every request with `status` and a JSON message.
+    async fn answering(status: &'static str) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let body = r#"{"message": "no such thing"}"#;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn errors_never_show_a_password_in_the_api_url() {
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        for addr in [
+            answering("404 Not Found").await,
+            answering("503 Service Unavailable").await,
+            closed,
+        ] {
+            let api = ApiClient::new(
+                reqwest::Client::new(),
+                &format!("http://user:hunter2@{addr}"),
+            );
+            let err = api
+                .get_json::<serde_json::Value>("/carts/1")
+                .await
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("/carts/1") && !text.contains("hunter2"),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn statuses_are_classified() {

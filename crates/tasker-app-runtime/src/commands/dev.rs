@@ -53,7 +53,7 @@ pub async fn execute(
         .map_or_else(|| "off".to_string(), |f| format!("http://{}", f.addr));
     eprintln!(
         "ready: API {api} · fake-api {fake_line} · handlers call {} · Ctrl-C stops",
-        settings.api_base_url
+        crate::settings::redact(&settings.api_base_url)
     );
 
     super::shutdown_signal().await;
