@@ -425,3 +425,80 @@ fn a_database_level_search_path_does_not_look_like_drift() {
     assert_eq!(code, 0, "{doc}\n{stderr}");
     assert_eq!(doc["ok"], true);
 }
+
+/// Two runs of one step at once (the engine delivers at least once: with
+/// several workers, two may take the same step). Each domain function that a
+/// step calls with its task's uuid is started in an open transaction, the
+/// same call is made from a second connection, then the first commits: the
+/// second must wait and get what the first did (no unique_violation, nothing
+/// done twice).
+#[test]
+fn a_step_run_twice_at_once_does_its_work_once() {
+    let db = TestDb::new("twice_at_once");
+    let app = app_dir();
+    let installed = install(&db, app.path());
+    assert_eq!(installed.code, 0, "{}", installed.stderr);
+    let task = "01900000-0000-7000-8000-000000000001";
+    let line = r#"[{"product_id": 1, "title": "Rye", "sku": "R-1", "supplier": "Mill",
+                    "unit_cost": 2.5, "catalogue_stock": 10, "quantity": 3, "unit_price": 4,
+                    "line_total": 12}]"#;
+    let pricing = r#"{"subtotal": 12, "discount_total": 0, "shipping_total": 0,
+                      "tax_total": 0, "grand_total": 12}"#;
+    let calls = [
+        format!(
+            "SELECT count(*) FROM app.reserve_stock('{task}', 'main', '{line}') WHERE reserved"
+        ),
+        format!(
+            "SELECT count(*) FROM app.register_customer('{task}', 'ada@example.com', 'ada', 'Ada', 'pro', 7)"
+        ),
+        format!(
+            "SELECT count(*) FROM app.place_order('{task}', 1, 'ada@example.com', 7, 'main', '{pricing}', '{line}')"
+        ),
+        format!(
+            "SELECT count(*) FROM app.create_purchase_order('{task}', 'main', 'Mill', \
+             '[{{\"product_id\": 1, \"title\": \"Rye\", \"quantity\": 5, \"unit_cost\": 2.5}}]')"
+        ),
+    ];
+    for call in &calls {
+        let mut first = db.client();
+        let mut tx = first.transaction().expect("begin");
+        let rows: i64 = tx.query_one(call.as_str(), &[]).expect(call).get(0);
+        assert_eq!(rows, 1, "{call}");
+        let second = {
+            let (url, call) = (db.url.clone(), call.clone());
+            std::thread::spawn(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+                client
+                    .query_one(call.as_str(), &[])
+                    .map(|row| row.get::<_, i64>(0))
+                    .map_err(|e| {
+                        e.as_db_error()
+                            .map_or(e.to_string(), |d| d.message().to_string())
+                    })
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().expect("commit");
+        let rows = second.join().expect("second call");
+        assert_eq!(rows, Ok(1), "the second, simultaneous {call}");
+    }
+    for (sql, expected) in [
+        ("SELECT count(*) FROM app.stock_reservations", 1),
+        (
+            "SELECT coalesce(sum(quantity), 0)::bigint FROM app.stock_reservations",
+            3,
+        ),
+        ("SELECT count(*) FROM app.customers", 1),
+        ("SELECT count(*) FROM app.orders", 1),
+        ("SELECT count(*) FROM app.order_lines", 1),
+        ("SELECT count(*) FROM app.purchase_orders", 1),
+        ("SELECT count(*) FROM app.purchase_order_lines", 1),
+    ] {
+        assert_eq!(db.scalar_i64(sql), expected, "{sql}");
+    }
+    // place_order committed the reservation: 10 on hand - 3, none left reserved.
+    assert_eq!(
+        db.scalar_i64("SELECT (on_hand * 100 + reserved)::bigint FROM app.product_stock"),
+        700
+    );
+}

@@ -1,8 +1,9 @@
 -- Create the customer account (status 'pending' until onboarding completes).
 --
 -- Idempotent on task_uuid: a retried step gets the account it already created
--- and created = false. A different task's customer with the same email or
--- username raises unique_violation (SQLSTATE 23505).
+-- and created = false, also when two runs of the step call at once. A different
+-- task's customer with the same email or username raises unique_violation
+-- (SQLSTATE 23505).
 CREATE OR REPLACE FUNCTION app.register_customer(
     p_task_uuid        uuid,
     p_email            text,
@@ -20,6 +21,10 @@ AS $$
 DECLARE
     v_customer_id bigint;
 BEGIN
+    -- Two runs of the same step at once (at-least-once delivery: two workers
+    -- may both take it) queue here; the second then sees what the first did.
+    PERFORM pg_advisory_xact_lock(hashtextextended('app.register_customer:' || p_task_uuid::text, 0));
+
     SELECT c.customer_id INTO v_customer_id
       FROM app.customers c
      WHERE c.task_uuid = p_task_uuid;

@@ -5,7 +5,8 @@
 -- A product the warehouse has never counted is first recorded with the
 -- catalogue's stock figure. If any line lacks stock, nothing is reserved and every
 -- line is returned with reserved = false, so the caller can say which ones.
--- Idempotent on task_uuid: a second call returns the reservations already held.
+-- Idempotent on task_uuid: a second call returns the reservations already held,
+-- also when both calls run at once.
 CREATE OR REPLACE FUNCTION app.reserve_stock(
     p_task_uuid uuid,
     p_warehouse text,
@@ -27,6 +28,10 @@ BEGIN
         RAISE EXCEPTION 'reserve_stock: p_lines must be a non-empty JSON array'
             USING ERRCODE = '22023';
     END IF;
+
+    -- Two runs of the same step at once (at-least-once delivery: two workers
+    -- may both take it) queue here; the second then sees what the first did.
+    PERFORM pg_advisory_xact_lock(hashtextextended('app.reserve_stock:' || p_task_uuid::text, 0));
 
     -- Already done by an earlier attempt of the same step?
     IF EXISTS (SELECT 1 FROM app.stock_reservations r
