@@ -2,7 +2,7 @@
 //! database, then the app is compiled (and linted, and its own tests run),
 //! `fake-api` and `serve` are started, and every workflow runs to completion
 //! against the real engine. Also: retries through injected 503s, a permanent
-//! failure that names its step, `/health` and `/metrics`.
+//! failure that names its step, `/health` and `/metrics`, `prune`.
 //!
 //! Needs PostgreSQL with pgmq (TASKER_APP_TEST_DATABASE_URL, set by
 //! scripts/test.sh, else scripts/provision-postgres.sh is run) and protoc. It
@@ -236,6 +236,164 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
     let metrics = ureq::get("http://127.0.0.1:8080/metrics").call().unwrap();
     assert_eq!(metrics.status(), 200);
     assert!(!metrics.into_string().unwrap().is_empty());
+
+    // 10. `bench` (figures are not checked, only that they add up): 6 tasks, 3
+    //     at a time, each with its own email through `{i}`.
+    let out = Command::new(&bin)
+        .args([
+            "bench",
+            "ecommerce/order_processing",
+            "--tasks",
+            "6",
+            "--concurrency",
+            "3",
+            "--format",
+            "json",
+            "--context",
+            r#"{"cart_id": 1, "customer_email": "bench{i}@example.com"}"#,
+        ])
+        .current_dir(&app)
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bench\n{}", show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
+    assert_eq!(report["completed"], 6, "{report}");
+    assert_eq!(report["failures"], serde_json::json!({}), "{report}");
+    let steps: i64 = report["steps_by_worker"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        steps, 30,
+        "5 steps x 6 tasks, on serve's one worker: {report}"
+    );
+    let latency = &report["latency_ms"];
+    assert!(
+        latency["min"].as_f64() <= latency["p50"].as_f64()
+            && latency["p50"].as_f64() <= latency["max"].as_f64()
+    );
+    for stage in [
+        "task_setup_ms",
+        "waiting_for_worker_ms",
+        "in_worker_ms",
+        "result_to_orchestration_ms",
+    ] {
+        assert!(
+            report["stages"][stage].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{stage}: {report}"
+        );
+    }
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(DISTINCT customer_email) FROM app.orders WHERE customer_email LIKE $1",
+            "bench%@example.com"
+        ),
+        6,
+        "{{i}} gave every task its own context"
+    );
+    // A context that is not JSON once {i} is filled in is refused before any task.
+    let out = Command::new(&bin)
+        .args([
+            "bench",
+            "ecommerce/order_processing",
+            "--tasks",
+            "2",
+            "--context",
+            r#"{"cart_id": {i}"#,
+        ])
+        .current_dir(&app)
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not valid JSON for task 0"),
+        "{}",
+        show(&out)
+    );
+
+    // 11. `prune` (while serve runs): the order "completed 40 days ago" goes
+    //     whole from the engine's tables; recent tasks and the order's row in
+    //     app.orders stay; the engine carries on.
+    db.execute(
+        "UPDATE tasker.task_transitions SET created_at = created_at - interval '40 days' \
+         WHERE task_uuid::text = $1",
+        &[&order],
+    )
+    .unwrap();
+    let engine_rows = "SELECT (SELECT count(*) FROM tasker.tasks WHERE task_uuid::text = $1) \
+         + (SELECT count(*) FROM tasker.task_transitions WHERE task_uuid::text = $1) \
+         + (SELECT count(*) FROM tasker.workflow_steps WHERE task_uuid::text = $1) \
+         + (SELECT count(*) FROM tasker.workflow_step_transitions tr JOIN tasker.workflow_steps ws \
+              USING (workflow_step_uuid) WHERE ws.task_uuid::text = $1) \
+         + (SELECT count(*) FROM tasker.workflow_step_edges e JOIN tasker.workflow_steps ws \
+              ON ws.workflow_step_uuid = e.to_step_uuid WHERE ws.task_uuid::text = $1) \
+         + (SELECT count(*) FROM tasker.workflow_step_result_audit WHERE task_uuid::text = $1)";
+    let before = count(&mut db, engine_rows, &order);
+    assert!(before > 20, "an ecommerce task's engine rows: {before}");
+    let tasks_before = count(
+        &mut db,
+        "SELECT count(*) FROM tasker.tasks WHERE $1::text = ''",
+        "",
+    );
+    let prune = |extra: &[&str]| {
+        let out = Command::new(&bin)
+            .arg("prune")
+            .args(extra)
+            .current_dir(&app)
+            .envs(env)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "prune {extra:?}\n{}", show(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dry = prune(&["--dry-run"]);
+    assert!(dry.contains("would delete 1 task(s)"), "{dry}");
+    assert_eq!(
+        count(&mut db, engine_rows, &order),
+        before,
+        "a dry run deletes nothing"
+    );
+    let done = prune(&[]);
+    assert!(done.contains("deleted 1 task(s)"), "{done}");
+    assert_eq!(
+        count(&mut db, engine_rows, &order),
+        0,
+        "the old order's engine rows are gone"
+    );
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM tasker.tasks WHERE $1::text = ''",
+            ""
+        ),
+        tasks_before - 1
+    );
+    assert!(
+        count(&mut db, engine_rows, &retried) > 20,
+        "a recent task stays"
+    );
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM app.orders WHERE task_uuid::text = $1",
+            &order
+        ),
+        1,
+        "the business record stays"
+    );
+    assert!(prune(&[]).contains("deleted 0 task(s)"));
+    completes(
+        &bin,
+        &app,
+        &env,
+        "ecommerce/order_processing",
+        r#"{"cart_id": 3, "customer_email": "e2e.after.prune@example.com"}"#,
+    );
 
     drop(serve);
     drop(fake_api);

@@ -50,6 +50,9 @@ enum Command {
     /// Measure: create N tasks through the API, wait for all, print latency
     /// percentiles (created -> complete), tasks/s and failures by kind
     Bench(commands::bench::BenchArgs),
+    /// Delete the engine's records of tasks that completed more than N days ago
+    /// (and old archived queue messages); the app's own tables are kept
+    Prune(commands::prune::PruneArgs),
     /// Serve the built-in stand-in for the external API
     FakeApi {
         /// Port to listen on
@@ -77,6 +80,7 @@ impl Command {
             Command::Dev { .. } => "warn,sqlx=error",
             // `run` reports failures itself; the client's own log lines would repeat them.
             Command::Run(_) | Command::Bench(_) => "off",
+            Command::Prune(_) => "warn,sqlx=error",
         }
     }
 }
@@ -224,6 +228,7 @@ async fn dispatch(
         Command::Worker => commands::worker::execute(&settings, registry()).await?,
         Command::Run(args) => return commands::run::execute(&settings, args).await,
         Command::Bench(args) => commands::bench::execute(&settings, args).await?,
+        Command::Prune(args) => commands::prune::execute(&settings, args).await?,
         Command::FakeApi { port, host } => commands::fake_api::execute(host, port).await?,
     }
     Ok(ExitCode::SUCCESS)

@@ -6,10 +6,8 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use sqlx::postgres::PgPoolOptions;
 
 use crate::api::ApiClient;
-use crate::settings::redact;
 
 /// Shared resources for the step handlers.
 #[derive(Debug, Clone)]
@@ -29,17 +27,7 @@ pub struct AppContext {
 impl AppContext {
     /// Connect to the database and build the HTTP client.
     pub async fn connect(database_url: &str, api_base_url: &str) -> Result<AppContext> {
-        let db = PgPoolOptions::new()
-            .max_connections(10)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(database_url)
-            .await
-            .with_context(|| {
-                format!(
-                    "could not connect to the app database at {}",
-                    redact(database_url)
-                )
-            })?;
+        let db = crate::db::pool(database_url, 10).await?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))

@@ -143,6 +143,19 @@ pub struct LostStep {
     pub repaired: bool,
 }
 
+/// Each step's current state (`tr`) with its step (`ws`, `ns`), task (`t`) and
+/// namespace, kept to states entered longer than `$1` seconds ago in the
+/// namespaces `$2`; both sweeps add the states they look for.
+const CURRENT_STEP_STATES: &str = "FROM tasker.workflow_step_transitions tr
+           JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
+           JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
+           JOIN tasker.tasks t ON t.task_uuid = ws.task_uuid
+           JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid
+           JOIN tasker.task_namespaces tn ON tn.task_namespace_uuid = nt.task_namespace_uuid
+          WHERE tr.most_recent
+            AND tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
+            AND tn.name = ANY($2)";
+
 /// Steps of these namespaces `in_progress` for longer than `lost_after`
 /// (database clock on both sides; the engine stores UTC without a zone).
 pub async fn find_lost(
@@ -150,28 +163,21 @@ pub async fn find_lost(
     namespaces: &[String],
     lost_after: Duration,
 ) -> Result<Vec<LostStep>> {
-    sqlx::query_as::<_, LostStep>(
+    let sql = format!(
         "SELECT ws.workflow_step_uuid AS step_uuid, ws.task_uuid, ns.name::text AS name,
                 EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tr.created_at))::float8 AS seconds
-           FROM tasker.workflow_step_transitions tr
-           JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
-           JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
-           JOIN tasker.tasks t ON t.task_uuid = ws.task_uuid
-           JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid
-           JOIN tasker.task_namespaces tn ON tn.task_namespace_uuid = nt.task_namespace_uuid
-          WHERE tr.most_recent
+           {CURRENT_STEP_STATES}
             AND tr.to_state = 'in_progress'
-            AND tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
-            AND tn.name = ANY($2)
           ORDER BY tr.created_at
-          LIMIT $3",
-    )
-    .bind(lost_after.as_secs_f64())
-    .bind(namespaces)
-    .bind(BATCH)
-    .fetch_all(db)
-    .await
-    .context("could not look for lost steps in tasker.workflow_step_transitions")
+          LIMIT $3"
+    );
+    sqlx::query_as::<_, LostStep>(&sql)
+        .bind(lost_after.as_secs_f64())
+        .bind(namespaces)
+        .bind(BATCH)
+        .fetch_all(db)
+        .await
+        .context("could not look for lost steps in tasker.workflow_step_transitions")
 }
 
 /// Sends orchestration the step-result message again for steps of these
@@ -185,10 +191,7 @@ pub async fn resend_lost_results(
     lost_after: Duration,
     queue: &str,
 ) -> Result<Vec<LostStep>> {
-    anyhow::ensure!(
-        !queue.is_empty() && queue.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "unexpected queue name `{queue}`"
-    );
+    let queue = crate::db::plain_queue_name(queue)?;
     // `recorded`: the result as the worker recorded it in the transition; the
     // event is `{"type": "EnqueueForOrchestration", "data": <result>}`.
     let sql = format!(
@@ -198,16 +201,8 @@ pub async fn resend_lost_results(
                   CASE WHEN tr.metadata->>'event' LIKE '{{%'
                        THEN (tr.metadata->>'event')::jsonb -> 'data' END AS recorded,
                   ws.results AS written
-             FROM tasker.workflow_step_transitions tr
-             JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
-             JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
-             JOIN tasker.tasks t ON t.task_uuid = ws.task_uuid
-             JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid
-             JOIN tasker.task_namespaces tn ON tn.task_namespace_uuid = nt.task_namespace_uuid
-            WHERE tr.most_recent
+             {CURRENT_STEP_STATES}
               AND tr.to_state IN ('enqueued_for_orchestration', 'enqueued_as_error_for_orchestration')
-              AND tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
-              AND tn.name = ANY($2)
               AND NOT EXISTS (SELECT 1 FROM pgmq.q_{queue} q
                                WHERE q.message->>'step_uuid' = ws.workflow_step_uuid::text)
             ORDER BY tr.created_at

@@ -7,6 +7,11 @@
 //! the engine's own tables: created -> complete latency (p50/p95/p99), tasks
 //! per second (first created to last finished), and failures by kind. A
 //! context may hold `{i}` (replaced by the task's number, 0..N) to vary tasks.
+//! While it waits it samples the engine's queues twice a second: the queue in
+//! which messages pile up names the stage that limits throughput
+//! (`orchestration_*`: the orchestration process; `<namespace>_queue`: workers).
+//! Afterwards the steps' own transitions say where their time went: waiting
+//! for a worker, in the worker, and their result waiting for orchestration.
 //! Not a test: figures, for scripts/bench-app.sh and for tuning.
 
 use std::collections::BTreeMap;
@@ -68,6 +73,41 @@ struct Report {
     /// Step results per worker (`worker_uuid` of the engine's result audit):
     /// how the steps spread across `APP worker` processes.
     steps_by_worker: BTreeMap<String, i64>,
+    /// Messages waiting per engine queue while the bench ran (queues that
+    /// never held one are left out).
+    backlog: BTreeMap<String, Backlog>,
+    /// Where the steps' time went (mean ms, from the engine's step transitions).
+    stages: Stages,
+}
+
+/// Mean milliseconds a step of the bench spent in each stage, from its
+/// transitions: created task -> its first step enqueued (orchestration sets
+/// the task up), enqueued -> in_progress (waiting for a worker), in_progress
+/// -> enqueued_for_orchestration (in the worker: the handler and its
+/// result), enqueued_for_orchestration -> complete (the result waiting for
+/// orchestration and processed by it).
+#[derive(Debug, Default, serde::Serialize, sqlx::FromRow)]
+struct Stages {
+    task_setup_ms: Option<f64>,
+    waiting_for_worker_ms: Option<f64>,
+    in_worker_ms: Option<f64>,
+    result_to_orchestration_ms: Option<f64>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+struct Backlog {
+    mean: f64,
+    max: i64,
+    #[serde(skip)]
+    samples: usize,
+}
+
+impl Backlog {
+    fn add(&mut self, waiting: i64) {
+        self.samples += 1;
+        self.mean += (waiting as f64 - self.mean) / self.samples as f64;
+        self.max = self.max.max(waiting);
+    }
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -100,11 +140,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         })
         .collect::<Result<Vec<Value>>>()?;
 
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(2)
-        .connect(settings.require_database_url()?)
-        .await
-        .context("could not connect to the database to read the engine's tables")?;
+    let pool = crate::db::pool(settings.require_database_url()?, 2).await?;
     let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
     let client = Arc::new(
         OrchestrationApiClient::new(OrchestrationApiConfig {
@@ -169,10 +205,19 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         })
     };
 
-    // The watcher: one query every 50 ms for all of this bench's tasks.
+    // The watcher: one query every 50 ms for all of this bench's tasks, the
+    // queues' lengths every 500 ms.
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
     let mut released = 0usize;
+    let mut backlog: BTreeMap<String, Backlog> = BTreeMap::new();
+    let mut sampled = Instant::now();
     let rows = loop {
+        if sampled.elapsed() >= Duration::from_millis(500) {
+            sampled = Instant::now();
+            for (queue, waiting) in queue_lengths(&pool).await? {
+                backlog.entry(queue).or_default().add(waiting);
+            }
+        }
         let rows = bench_rows(&pool, &bench_id).await?;
         let ended = rows.iter().filter(|(state, _, _)| is_final(state)).count();
         if ended > released {
@@ -226,6 +271,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     .into_iter()
     .map(|(worker, steps)| (worker.unwrap_or_else(|| "unknown".to_string()), steps))
     .collect();
+    let stages = stages(&pool, &bench_id).await?;
     let span = first_created.map_or(0.0, |first| last_end - first);
     let report = Report {
         workflow: args.workflow.clone(),
@@ -248,6 +294,8 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         },
         failures,
         steps_by_worker,
+        backlog: backlog.into_iter().filter(|(_, b)| b.max > 0).collect(),
+        stages,
     };
     tasker_shared::logging::shutdown_telemetry();
     if args.format == "json" {
@@ -272,6 +320,42 @@ async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<(String, 
     .fetch_all(pool)
     .await
     .context("could not read the engine's task tables")
+}
+
+/// Where the bench's steps spent their time (see [`Stages`]).
+async fn stages(pool: &sqlx::PgPool, bench_id: &str) -> Result<Stages> {
+    sqlx::query_as(
+        "WITH steps AS (
+           SELECT t.task_uuid, t.created_at AS task_created,
+                  min(tr.created_at) FILTER (WHERE tr.to_state = 'enqueued') AS enqueued,
+                  max(tr.created_at) FILTER (WHERE tr.to_state = 'in_progress') AS started,
+                  max(tr.created_at) FILTER (WHERE tr.to_state = 'enqueued_for_orchestration') AS sent,
+                  max(tr.created_at) FILTER (WHERE tr.to_state = 'complete') AS done
+             FROM tasker.tasks t
+             JOIN tasker.workflow_steps ws ON ws.task_uuid = t.task_uuid
+             JOIN tasker.workflow_step_transitions tr ON tr.workflow_step_uuid = ws.workflow_step_uuid
+            WHERE t.initiator = $1
+            GROUP BY t.task_uuid, ws.workflow_step_uuid),
+         setup AS (
+           SELECT min(enqueued) - min(task_created) AS wait FROM steps GROUP BY task_uuid)
+         SELECT (SELECT avg(EXTRACT(EPOCH FROM wait)) FROM setup)::float8 * 1000 AS task_setup_ms,
+                avg(EXTRACT(EPOCH FROM started - enqueued))::float8 * 1000 AS waiting_for_worker_ms,
+                avg(EXTRACT(EPOCH FROM sent - started))::float8 * 1000 AS in_worker_ms,
+                avg(EXTRACT(EPOCH FROM done - sent))::float8 * 1000 AS result_to_orchestration_ms
+           FROM steps",
+    )
+    .bind(bench_id)
+    .fetch_one(pool)
+    .await
+    .context("could not read the engine's step transitions")
+}
+
+/// Messages waiting in each of the engine's queues (pgmq).
+async fn queue_lengths(pool: &sqlx::PgPool) -> Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT queue_name::text, COALESCE(queue_length, 0) FROM pgmq.metrics_all()")
+        .fetch_all(pool)
+        .await
+        .context("could not read the engine's queue lengths (pgmq.metrics_all)")
 }
 
 fn is_final(state: &str) -> bool {
@@ -317,6 +401,22 @@ fn print_text(r: &Report) {
             workers.join(", ")
         }
     );
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0} ms"));
+    println!(
+        "a step's time (mean): waiting for a worker {}, in the worker {}, its result waiting for and in orchestration {}; task setup {}",
+        ms(r.stages.waiting_for_worker_ms),
+        ms(r.stages.in_worker_ms),
+        ms(r.stages.result_to_orchestration_ms),
+        ms(r.stages.task_setup_ms)
+    );
+    let queues: Vec<String> = r
+        .backlog
+        .iter()
+        .map(|(queue, b)| format!("{queue} {:.1} / {}", b.mean, b.max))
+        .collect();
+    if !queues.is_empty() {
+        println!("waiting messages (mean / max): {}", queues.join(", "));
+    }
     if r.failures.is_empty() {
         println!("failures: none");
     } else {
@@ -340,5 +440,14 @@ mod tests {
         assert_eq!(percentile(&values, 1.0), 100.0);
         assert_eq!(percentile(&[], 0.5), 0.0);
         assert_eq!(percentile(&[7.0], 0.99), 7.0);
+    }
+
+    #[test]
+    fn a_backlog_keeps_the_mean_and_the_peak_of_its_samples() {
+        let mut backlog = Backlog::default();
+        for waiting in [0, 6, 3] {
+            backlog.add(waiting);
+        }
+        assert_eq!((backlog.mean, backlog.max, backlog.samples), (3.0, 6, 3));
     }
 }

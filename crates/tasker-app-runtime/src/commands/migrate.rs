@@ -24,13 +24,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use sqlx::postgres::{PgConnection, PgPoolOptions};
+use sqlx::postgres::PgConnection;
 use sqlx::{PgPool, Row};
 use tasker_app_db::decide::{self, MigrationStep};
 use tasker_app_db::{Sources, sql};
 use tasker_shared::database::migrator::MIGRATOR;
 
-use crate::settings::{Settings, redact};
+use crate::settings::Settings;
 
 pub async fn execute(settings: &Settings) -> Result<()> {
     let url = settings.require_database_url()?;
@@ -113,11 +113,7 @@ fn read_sources(app_dir: &Path) -> Result<Sources> {
 }
 
 async fn connect(url: &str) -> Result<PgPool> {
-    PgPoolOptions::new()
-        .max_connections(2)
-        .connect(url)
-        .await
-        .with_context(|| format!("could not connect to {}", redact(url)))
+    crate::db::pool(url, 2).await
 }
 
 /// Apply the engine's pending migrations; returns how many there were.

@@ -6,6 +6,7 @@ pub mod dev;
 pub mod fake_api;
 pub mod migrate;
 pub mod orchestration;
+pub mod prune;
 pub mod run;
 pub mod serve;
 pub mod worker;
