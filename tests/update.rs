@@ -355,6 +355,82 @@ fn bad_update_inputs_are_refused_with_the_fix_and_change_nothing() {
         .success();
 }
 
+#[cfg(unix)]
+#[test]
+fn a_symlink_inside_the_app_is_never_written_through_or_replaced() {
+    let w = World::new("ecommerce");
+    // The owner keeps the handlers in a shared checkout, linked into the app,
+    // and links Cargo.toml to a file of their own.
+    let shared = w.app.with_file_name("shared-handlers");
+    std::fs::rename(w.app.join("src/handlers"), &shared).unwrap();
+    std::os::unix::fs::symlink(&shared, w.app.join("src/handlers")).unwrap();
+    w.append_to_catalog(STEP, "\n// new in the template\n");
+    let shared_before = std::fs::read(shared.join("ecommerce/create_order.rs")).unwrap();
+    let before = w.snapshot();
+
+    for run in [
+        w.update(&["--yes"]),
+        // A build re-run that adds a workflow writes into src/handlers/ too.
+        tasker_app()
+            .args([
+                "build",
+                "shop",
+                "--skip-db",
+                "--yes",
+                "-t",
+                "ecommerce,inventory",
+                "-o",
+            ])
+            .arg(w.app.parent().unwrap())
+            .arg("--catalog")
+            .arg(&w.catalog)
+            .assert(),
+    ] {
+        run.code(1)
+            .stderr(predicate::str::contains("src/handlers (->"))
+            .stderr(predicate::str::contains("nothing was written"))
+            .stderr(predicate::str::contains("replace each link"));
+    }
+    assert_eq!(w.snapshot(), before);
+    assert_eq!(
+        std::fs::read(shared.join("ecommerce/create_order.rs")).unwrap(),
+        shared_before
+    );
+    assert!(!shared.join("inventory").exists());
+    assert!(
+        w.app
+            .join("src/handlers")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    // A linked file is the owner's too: not replaced by a plain file.
+    std::fs::remove_file(w.app.join("src/handlers")).unwrap();
+    std::fs::rename(&shared, w.app.join("src/handlers")).unwrap();
+    let mine = w.app.with_file_name("my-step.rs");
+    std::fs::rename(w.app.join(STEP), &mine).unwrap();
+    std::os::unix::fs::symlink(&mine, w.app.join(STEP)).unwrap();
+    w.update(&["--yes"])
+        .code(1)
+        .stderr(predicate::str::contains(format!("{STEP} (->")));
+    assert!(
+        w.app
+            .join(STEP)
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    // Without links, the same update goes through.
+    std::fs::remove_file(w.app.join(STEP)).unwrap();
+    std::fs::rename(&mine, w.app.join(STEP)).unwrap();
+    w.update(&["--yes"]).success();
+    assert!(w.read(STEP).ends_with("// new in the template\n"));
+}
+
 #[test]
 fn a_broken_catalog_is_refused_naming_the_file() {
     let w = World::new("ecommerce");

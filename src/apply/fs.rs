@@ -23,6 +23,7 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
     if plan.conflicts().next().is_some() {
         bail!("internal error: the plan still has unresolved conflicts");
     }
+    refuse_links(plan)?;
     let parent = plan
         .app_dir
         .parent()
@@ -52,6 +53,19 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses (before anything is written) a plan that would write or remove
+/// through a symlink inside the app: see [`super::links`].
+pub fn refuse_links(plan: &Plan) -> Result<()> {
+    let files = plan
+        .files
+        .iter()
+        .filter(|f| f.action.writes() || matches!(f.action, Action::Conflict | Action::Remove))
+        .map(|f| f.path.clone());
+    let bases = plan.files.iter().map(|f| format!("{BASE_DIR}/{}", f.path));
+    let paths: Vec<String> = files.chain(bases).collect();
+    super::links::refuse_links(&plan.app_dir, paths.iter().map(String::as_str))
 }
 
 /// The bases to write: the rendering of every generated file that is not

@@ -99,6 +99,8 @@ pub(crate) fn write_and_prepare(
     // files are still written (they are what --skip-db would give) and the
     // build ends with exit 4 and the next step.
     let preflight = database_url.map(|url| crate::environment::preflight_for_build(url, shell));
+    // Before any question is asked: a run that cannot write is refused now.
+    apply::fs::refuse_links(plan)?;
     resolve_conflicts(plan, policy, shell)?;
     apply::fs::apply(plan, shell)?;
     if let Some(url) = database_url {

@@ -121,20 +121,17 @@ pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec
 }
 
 fn write_copies(app_dir: &Path, copies: &[FilePlan], shell: &Shell) -> Result<()> {
+    let writes = copies
+        .iter()
+        .filter(|c| c.action.writes())
+        .map(|c| c.path.as_str());
+    crate::apply::links::refuse_links(app_dir, writes.chain([manifest::PATH]))?;
     let mut written = Vec::new();
     for c in copies {
         match c.action {
             Action::Identical => shell.status("identical", &c.path),
             Action::Create | Action::Update => {
-                let target = app_dir.join(&c.path);
-                let dir = target.parent().expect("a db/ file has a parent folder");
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-                let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                    .with_context(|| format!("cannot write in {}", dir.display()))?;
-                std::io::Write::write_all(&mut tmp, &c.contents)?;
-                tmp.persist(&target)
-                    .with_context(|| format!("cannot write {}", target.display()))?;
+                write_atomically(&app_dir.join(&c.path), &c.contents)?;
                 shell.status(c.action.verb(), &c.path);
                 written.push(c);
             }
@@ -149,11 +146,31 @@ fn write_copies(app_dir: &Path, copies: &[FilePlan], shell: &Shell) -> Result<()
             for c in written {
                 m.files.insert(c.path.clone(), c.sha256.clone());
             }
-            let path = app_dir.join(manifest::PATH);
-            std::fs::write(&path, m.to_toml())
-                .with_context(|| format!("cannot update {}", path.display()))?;
+            write_atomically(&app_dir.join(manifest::PATH), m.to_toml().as_bytes())?;
         }
     }
+    Ok(())
+}
+
+/// A rename over the target: never a half-written file.
+fn write_atomically(target: &Path, contents: &[u8]) -> Result<()> {
+    let dir = target.parent().expect("an app file has a parent folder");
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, contents)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    // A temporary file is private (0600); an app file is readable like the
+    // rest of the app.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.persist(target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
     Ok(())
 }
 
