@@ -159,8 +159,13 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
     let started = Instant::now();
     let created = Arc::new(AtomicUsize::new(0));
+    // Creates the API refused: task index -> kind of error. An error is not
+    // proof that no task exists (an answer lost after the engine created
+    // it); the engine's tables decide below.
+    let refused: Arc<std::sync::Mutex<BTreeMap<usize, String>>> = Arc::default();
     let submitter = {
         let created = created.clone();
+        let refused = refused.clone();
         let slots = slots.clone();
         let client = client.clone();
         let workflow_version = workflow.template.version.clone();
@@ -171,8 +176,6 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         );
         let bench_id = bench_id.clone();
         tokio::spawn(async move {
-            let mut submitted = 0usize;
-            let mut refused: BTreeMap<String, usize> = BTreeMap::new();
             for (i, mut context) in contexts.into_iter().enumerate() {
                 if let Value::Object(map) = &mut context {
                     map.insert(RUN_ID_KEY.to_string(), json!(format!("{bench_id}-{i}")));
@@ -192,16 +195,15 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
                 match client.create_task(request).await {
                     Ok(_) => {
                         permit.forget();
-                        submitted += 1;
                         created.fetch_add(1, Ordering::SeqCst);
                     }
                     Err(e) => {
                         let kind = format!("create: {}", first_line(&e.to_string()));
-                        *refused.entry(kind).or_default() += 1;
+                        refused.lock().expect("not poisoned").insert(i, kind);
                     }
                 }
             }
-            (submitted, refused, started.elapsed().as_secs_f64())
+            started.elapsed().as_secs_f64()
         })
     };
 
@@ -219,13 +221,23 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
             }
         }
         let rows = bench_rows(&pool, &bench_id).await?;
-        let ended = rows.iter().filter(|(state, _, _)| is_final(state)).count();
+        // Only tasks whose create succeeded hold a slot.
+        let ended = {
+            let refused = refused.lock().expect("not poisoned");
+            rows.iter()
+                .filter(|r| {
+                    is_final(&r.state) && !r.index.is_some_and(|i| refused.contains_key(&i))
+                })
+                .count()
+        };
         if ended > released {
             slots.add_permits(ended - released);
             released = ended;
         }
         if submitter.is_finished() {
-            if ended >= created.load(Ordering::SeqCst) || Instant::now() >= deadline {
+            let all_final = rows.iter().all(|r| is_final(&r.state));
+            if (ended >= created.load(Ordering::SeqCst) && all_final) || Instant::now() >= deadline
+            {
                 break rows;
             }
         } else if Instant::now() >= deadline {
@@ -234,10 +246,21 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let (submitted, mut failures, submit_seconds) = match submitter.await {
-        Ok(done) => done,
-        Err(_) => (rows.len(), BTreeMap::new(), started.elapsed().as_secs_f64()),
-    };
+    let submit_seconds = submitter
+        .await
+        .unwrap_or_else(|_| started.elapsed().as_secs_f64());
+    // A task in the engine's tables was submitted, whatever the API answered.
+    let submitted = rows.len();
+    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+    let mut refused = std::mem::take(&mut *refused.lock().expect("not poisoned"));
+    for r in &rows {
+        if let Some(i) = r.index {
+            refused.remove(&i);
+        }
+    }
+    for kind in refused.into_values() {
+        *failures.entry(kind).or_default() += 1;
+    }
     let first_created: Option<f64> = sqlx::query_scalar(
         "SELECT EXTRACT(EPOCH FROM min(created_at))::float8 FROM tasker.tasks WHERE initiator = $1",
     )
@@ -247,7 +270,13 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
 
     let mut latencies: Vec<f64> = Vec::new();
     let mut last_end = 0.0_f64;
-    for (state, ms, ended_at) in &rows {
+    for BenchRow {
+        state,
+        ms,
+        ended_at,
+        ..
+    } in &rows
+    {
         match state.as_str() {
             "complete" => {
                 latencies.push(*ms);
@@ -306,10 +335,21 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// (final or current state, ms from created to that state, when it was reached).
-async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<(String, f64, f64)>> {
-    sqlx::query_as(
-        "SELECT tt.to_state, \
+/// One task of the bench, as the engine's tables have it.
+struct BenchRow {
+    /// Which of the bench's tasks (its `{i}`), from the run id in its context.
+    index: Option<usize>,
+    /// Final or current state.
+    state: String,
+    /// Milliseconds from created to that state.
+    ms: f64,
+    /// When that state was reached (epoch seconds).
+    ended_at: f64,
+}
+
+async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<BenchRow>> {
+    let rows: Vec<(Option<String>, String, f64, f64)> = sqlx::query_as(
+        "SELECT t.context->>$2, tt.to_state, \
                 EXTRACT(EPOCH FROM (tt.created_at - t.created_at))::float8 * 1000.0, \
                 EXTRACT(EPOCH FROM tt.created_at)::float8 \
          FROM tasker.tasks t \
@@ -317,9 +357,23 @@ async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<(String, 
          WHERE t.initiator = $1",
     )
     .bind(bench_id)
+    .bind(RUN_ID_KEY)
     .fetch_all(pool)
     .await
-    .context("could not read the engine's task tables")
+    .context("could not read the engine's task tables")?;
+    let prefix = format!("{bench_id}-");
+    Ok(rows
+        .into_iter()
+        .map(|(run_id, state, ms, ended_at)| BenchRow {
+            index: run_id
+                .as_deref()
+                .and_then(|id| id.strip_prefix(&prefix))
+                .and_then(|i| i.parse().ok()),
+            state,
+            ms,
+            ended_at,
+        })
+        .collect())
 }
 
 /// Where the bench's steps spent their time (see [`Stages`]).

@@ -102,14 +102,12 @@ pub async fn prune(
             .await
             .context("could not count the tasks to prune")?;
         for queue in &queues {
-            pruned.archived_messages += sqlx::query_scalar::<_, i64>(&format!(
-                "SELECT count(*) FROM pgmq.{} WHERE archived_at < now() - make_interval(days => $1)",
-                archive_table(queue)?
-            ))
-            .bind(days)
-            .fetch_one(pool)
-            .await
-            .with_context(|| format!("could not count the archived messages of {queue}"))?;
+            pruned.archived_messages +=
+                sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) {}", old_archived(queue)?))
+                    .bind(days)
+                    .fetch_one(pool)
+                    .await
+                    .with_context(|| format!("could not count the archived messages of {queue}"))?;
         }
         return Ok(pruned);
     }
@@ -121,15 +119,12 @@ pub async fn prune(
         }
     }
     for queue in &queues {
-        pruned.archived_messages += sqlx::query(&format!(
-            "DELETE FROM pgmq.{} WHERE archived_at < now() - make_interval(days => $1)",
-            archive_table(queue)?
-        ))
-        .bind(days)
-        .execute(pool)
-        .await
-        .with_context(|| format!("could not delete the archived messages of {queue}"))?
-        .rows_affected() as i64;
+        pruned.archived_messages += sqlx::query(&format!("DELETE {}", old_archived(queue)?))
+            .bind(days)
+            .execute(pool)
+            .await
+            .with_context(|| format!("could not delete the archived messages of {queue}"))?
+            .rows_affected() as i64;
     }
     Ok(pruned)
 }
@@ -173,6 +168,15 @@ async fn prune_batch(pool: &PgPool, days: i32, states: &[String], batch: i64) ->
     .rows_affected() as i64;
     tx.commit().await.context("could not commit the prune")?;
     Ok(deleted)
+}
+
+/// `FROM <archive of queue> WHERE <archived more than $1 days ago>`: what a
+/// prune deletes (or, dry, counts) of a queue's archive.
+fn old_archived(queue: &str) -> Result<String> {
+    Ok(format!(
+        "FROM pgmq.{} WHERE archived_at < now() - make_interval(days => $1)",
+        archive_table(queue)?
+    ))
 }
 
 /// pgmq's archive table of `queue`, after checking the name is a plain identifier.
