@@ -100,6 +100,14 @@ impl World {
             .assert()
     }
 
+    /// `tasker-app build` again over the app (its catalog from the manifest).
+    fn rebuild(&self, templates: &str) -> assert_cmd::assert::Assert {
+        tasker_app()
+            .args(["build", "shop", "--skip-db", "--yes", "-t", templates, "-o"])
+            .arg(self.app.parent().unwrap())
+            .assert()
+    }
+
     fn update(&self, args: &[&str]) -> assert_cmd::assert::Assert {
         tasker_app()
             .arg("update")
@@ -277,18 +285,7 @@ fn removing_a_workflow_deletes_its_unchanged_files_and_keeps_the_edited_one() {
 #[test]
 fn a_build_rerun_with_fewer_templates_says_what_it_keeps() {
     let w = World::new("ecommerce,inventory");
-    tasker_app()
-        .args([
-            "build",
-            "shop",
-            "--skip-db",
-            "--yes",
-            "-t",
-            "inventory",
-            "-o",
-        ])
-        .arg(w.app.parent().unwrap())
-        .assert()
+    w.rebuild("inventory")
         .success()
         .stderr(predicate::str::contains(format!(
             "keep  {STEP} (no longer generated; left as it is (`tasker-app update` removes it))"
@@ -371,20 +368,7 @@ fn a_symlink_inside_the_app_is_never_written_through_or_replaced() {
     for run in [
         w.update(&["--yes"]),
         // A build re-run that adds a workflow writes into src/handlers/ too.
-        tasker_app()
-            .args([
-                "build",
-                "shop",
-                "--skip-db",
-                "--yes",
-                "-t",
-                "ecommerce,inventory",
-                "-o",
-            ])
-            .arg(w.app.parent().unwrap())
-            .arg("--catalog")
-            .arg(&w.catalog)
-            .assert(),
+        w.rebuild("ecommerce,inventory"),
     ] {
         run.code(1)
             .stderr(predicate::str::contains("src/handlers (->"))
