@@ -301,6 +301,22 @@ fn a_user_edited_file_is_a_conflict_and_nothing_is_written() {
     assert!(db.scalar_bool("SELECT to_regnamespace('tasker_app') IS NULL"));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_linked_db_folder_is_refused_and_nothing_is_written_or_applied() {
+    let db = TestDb::new("linked");
+    let app = app_dir();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::remove_dir(app.path().join("db")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), app.path().join("db")).unwrap();
+    let out = install(&db, app.path());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("db (->"), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    assert!(db.scalar_bool("SELECT to_regnamespace('tasker_app') IS NULL"));
+}
+
 #[test]
 fn dry_run_prints_the_steps_and_touches_nothing() {
     let app = app_dir();

@@ -52,6 +52,12 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
         .with_help("move your edits into new files (e.g. a new db/migrations/NNNN_*.sql), or delete the edited files to get tasker-app's versions back")
         .into());
     }
+    // Never through a symlink in the app (before the database is touched).
+    let writes = copies
+        .iter()
+        .filter(|c| c.action.writes())
+        .map(|c| c.path.as_str());
+    crate::apply::links::refuse_links(&args.app_dir, writes.chain([manifest::PATH]))?;
     // The checks build runs too: reachable, version, pgmq, uuidv7, privileges.
     // Before writing anything.
     crate::environment::preflight_for_build(url, shell)?;
@@ -121,11 +127,6 @@ pub fn plan_copies(app_dir: &Path, embedded: &[(String, Vec<u8>)]) -> Result<Vec
 }
 
 fn write_copies(app_dir: &Path, copies: &[FilePlan], shell: &Shell) -> Result<()> {
-    let writes = copies
-        .iter()
-        .filter(|c| c.action.writes())
-        .map(|c| c.path.as_str());
-    crate::apply::links::refuse_links(app_dir, writes.chain([manifest::PATH]))?;
     let mut written = Vec::new();
     for c in copies {
         match c.action {
