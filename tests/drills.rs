@@ -9,6 +9,10 @@
 //! 2. The fake API answering 500 to everything for 10 s.
 //! 3. A burst of 50 simultaneous task creations.
 //! 4. PostgreSQL restarted mid-run (a private cluster, never the shared one).
+//! 5. Tasks left behind by orchestration: set back (in the database, as a
+//!    command dying half-way leaves them) to `initializing`, to
+//!    `enqueuing_steps` with their first step never enqueued, and to
+//!    `evaluating_results` with every step done.
 //!
 //! The drills run one after another in one test (they share the app and its
 //! processes). The app listens on ports of its own (a drill config written
@@ -304,6 +308,69 @@ fn one_order_each(db: &mut Client, uuids: &[String]) {
     );
 }
 
+/// A task's enqueued first step back to `pending` with its queue message
+/// gone: an enqueue that never happened.
+fn first_step_never_enqueued(db: &mut Client, task: &str) {
+    let mut tx = db.transaction().unwrap();
+    let removed = tx
+        .execute(
+            "DELETE FROM pgmq.q_worker_ecommerce_queue WHERE message::text LIKE '%' || $1 || '%'",
+            &[&task],
+        )
+        .unwrap();
+    assert_eq!(removed, 1, "one enqueued step of {task}");
+    tx.execute(
+        "DELETE FROM tasker.workflow_step_transitions tr USING tasker.workflow_steps ws \
+         WHERE tr.workflow_step_uuid = ws.workflow_step_uuid AND ws.task_uuid::text = $1 \
+           AND tr.to_state <> 'pending'",
+        &[&task],
+    )
+    .unwrap();
+    tx.execute(
+        "UPDATE tasker.workflow_step_transitions tr SET most_recent = true \
+         FROM tasker.workflow_steps ws \
+         WHERE tr.workflow_step_uuid = ws.workflow_step_uuid AND ws.task_uuid::text = $1",
+        &[&task],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
+
+/// A task back in `state` (its last transition to it), entered ten minutes
+/// ago, as a command that died there leaves it.
+fn set_back(db: &mut Client, task: &str, state: &str) {
+    let mut tx = db.transaction().unwrap();
+    let last = "(SELECT max(sort_key) FROM tasker.task_transitions \
+                 WHERE task_uuid::text = $1 AND to_state = $2)";
+    let dropped = tx
+        .execute(
+            &format!(
+                "DELETE FROM tasker.task_transitions WHERE task_uuid::text = $1 \
+                 AND sort_key > {last}"
+            ),
+            &[&task, &state],
+        )
+        .unwrap();
+    assert!(dropped > 0, "{task} had moved on from {state}");
+    let set = tx
+        .execute(
+            &format!(
+                "UPDATE tasker.task_transitions \
+                    SET most_recent = true, created_at = created_at - interval '10 minutes' \
+                  WHERE task_uuid::text = $1 AND sort_key = {last}"
+            ),
+            &[&task, &state],
+        )
+        .unwrap();
+    assert_eq!(set, 1, "{task} was once in {state}");
+    tx.execute(
+        "UPDATE tasker.tasks SET complete = false WHERE task_uuid::text = $1",
+        &[&task],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
+
 fn dlq_entries(db: &mut Client, uuids: &[String]) -> i64 {
     db.query_one(
         "SELECT count(*) FROM tasker.tasks_dlq WHERE task_uuid::text = ANY($1)",
@@ -517,6 +584,68 @@ fn a_running_app_survives_faults() {
     drop(worker);
     drop(orchestration);
     drop(cluster);
+
+    // ---- 5. tasks left behind by orchestration -----------------------------
+    let drill = Instant::now();
+    let mut db = Client::connect(&app.database_url, NoTls).unwrap();
+    let mut orchestration = app.orchestration("orchestration-5");
+    let mut worker = app.worker("worker-5");
+    let finished = app.create_tasks("lostdone", 1, 1).uuids;
+    all_complete(
+        &mut db,
+        &finished,
+        Duration::from_secs(120),
+        &mut [&mut worker, &mut orchestration],
+    );
+    // No worker: the new tasks' first steps stay enqueued.
+    drop(worker);
+    let unstarted = app.create_tasks("lost", 2, 2).uuids;
+    let waiting = Instant::now();
+    while task_states(&mut db, &unstarted).get("steps_in_process") != Some(&2) {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "the tasks did not reach steps_in_process"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(orchestration);
+    for task in &unstarted {
+        first_step_never_enqueued(&mut db, task);
+    }
+    set_back(&mut db, &unstarted[0], "enqueuing_steps");
+    set_back(&mut db, &unstarted[1], "initializing");
+    set_back(&mut db, &finished[0], "evaluating_results");
+    let tasks: Vec<String> = unstarted.iter().chain(&finished).cloned().collect();
+    let before = task_states(&mut db, &tasks);
+    let mut orchestration = app.orchestration("orchestration-6");
+    let mut worker = app.worker("worker-6");
+    let took = all_complete(
+        &mut db,
+        &tasks,
+        Duration::from_secs(120),
+        &mut [&mut worker, &mut orchestration],
+    );
+    one_order_each(&mut db, &tasks);
+    let recovered: i64 = db
+        .query_one(
+            "SELECT count(*) FROM tasker.task_transitions \
+             WHERE task_uuid::text = ANY($1) AND transition_metadata ? 'recovered_by'",
+            &[&tasks],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        recovered, 3,
+        "each task was given back by the lost-task sweep"
+    );
+    eprintln!(
+        "drill 5 (tasks left behind by orchestration, {before:?}): all complete {:.1}s after \
+         orchestration restarted, one order each (drill took {:.1}s)",
+        took.as_secs_f64(),
+        drill.elapsed().as_secs_f64()
+    );
+    drop(worker);
+    drop(orchestration);
     drop(fake_api);
     eprintln!("drills took {:.1}s", whole.elapsed().as_secs_f64());
 }

@@ -42,6 +42,7 @@ pub mod fake_api;
 pub mod harness;
 pub mod input;
 mod lost_steps;
+mod lost_tasks;
 pub mod money;
 pub mod outcome;
 pub mod settings;

@@ -39,6 +39,7 @@ pub async fn execute(
     };
 
     let api = orchestration
+        .handle
         .tasker_config
         .orchestration
         .as_ref()

@@ -1,6 +1,8 @@
 //! `APP orchestration`: the engine's orchestration core and its REST API
 //! (`/health`, `/metrics`, `/v1/tasks`; 127.0.0.1:8080 unless the config says
 //! otherwise), without a worker. Run one or more `APP worker` beside it.
+//! Beside the engine runs this app's sweep for tasks the engine left behind
+//! ([`crate::lost_tasks`]).
 
 use anyhow::{Result, anyhow};
 use tasker_orchestration::orchestration::bootstrap::{
@@ -9,9 +11,15 @@ use tasker_orchestration::orchestration::bootstrap::{
 
 use crate::settings::Settings;
 
+/// The running orchestration: the engine's and the lost-task sweep.
+pub struct Orchestration {
+    pub handle: OrchestrationSystemHandle,
+    sweep: tokio::task::JoinHandle<()>,
+}
+
 /// Start the orchestration system; it runs until [`stop`] is called.
-pub async fn start(settings: &Settings) -> Result<OrchestrationSystemHandle> {
-    settings.require_database_url()?;
+pub async fn start(settings: &Settings) -> Result<Orchestration> {
+    let url = settings.require_database_url()?;
     settings.require_engine_files()?;
     tracing::info!(
         environment = %settings.environment,
@@ -35,11 +43,31 @@ pub async fn start(settings: &Settings) -> Result<OrchestrationSystemHandle> {
         ),
         None => tracing::info!("orchestration running; its REST API is disabled in the config"),
     }
-    Ok(handle)
+    let db = match crate::db::pool(url, 1).await {
+        Ok(db) => db,
+        Err(e) => {
+            stop(Orchestration {
+                handle,
+                sweep: tokio::spawn(async {}),
+            })
+            .await;
+            return Err(e);
+        }
+    };
+    tracing::info!(
+        lost_after_s = crate::lost_tasks::LOST_AFTER.as_secs(),
+        "tasks left in an orchestration state longer than this are given back to the engine"
+    );
+    Ok(Orchestration {
+        handle,
+        sweep: tokio::spawn(crate::lost_tasks::run(db)),
+    })
 }
 
 /// Stop the orchestration system, logging (not failing on) an unclean stop.
-pub async fn stop(mut handle: OrchestrationSystemHandle) {
+pub async fn stop(orchestration: Orchestration) {
+    let Orchestration { mut handle, sweep } = orchestration;
+    sweep.abort();
     if let Err(e) = handle.stop().await {
         tracing::warn!("orchestration did not stop cleanly: {e}");
     }
