@@ -19,11 +19,11 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// Writes every file the plan says to write; prints one status line per file.
+/// The caller has run [`refuse_links`] first, before any conflict question.
 pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
     if plan.conflicts().next().is_some() {
         bail!("internal error: the plan still has unresolved conflicts");
     }
-    refuse_links(plan)?;
     let parent = plan
         .app_dir
         .parent()

@@ -21,6 +21,7 @@ pub struct Orchestration {
 pub async fn start(settings: &Settings) -> Result<Orchestration> {
     let url = settings.require_database_url()?;
     settings.require_engine_files()?;
+    let sweep_db = crate::db::pool(url, 1).await?;
     tracing::info!(
         environment = %settings.environment,
         config = %settings.config_path.display(),
@@ -43,24 +44,13 @@ pub async fn start(settings: &Settings) -> Result<Orchestration> {
         ),
         None => tracing::info!("orchestration running; its REST API is disabled in the config"),
     }
-    let db = match crate::db::pool(url, 1).await {
-        Ok(db) => db,
-        Err(e) => {
-            stop(Orchestration {
-                handle,
-                sweep: tokio::spawn(async {}),
-            })
-            .await;
-            return Err(e);
-        }
-    };
     tracing::info!(
         lost_after_s = crate::lost_tasks::LOST_AFTER.as_secs(),
         "tasks left in an orchestration state longer than this are given back to the engine"
     );
     Ok(Orchestration {
         handle,
-        sweep: tokio::spawn(crate::lost_tasks::run(db)),
+        sweep: tokio::spawn(crate::lost_tasks::run(sweep_db)),
     })
 }
 
