@@ -1,0 +1,4 @@
+//! Issue 17: app.
+
+#[allow(unused_imports)]
+use super::*;

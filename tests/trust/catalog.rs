@@ -1,0 +1,4 @@
+//! Issue 17: catalog.
+
+#[allow(unused_imports)]
+use super::*;

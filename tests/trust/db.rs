@@ -1,0 +1,4 @@
+//! Issue 17: db.
+
+#[allow(unused_imports)]
+use super::*;

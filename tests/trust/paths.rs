@@ -1,0 +1,4 @@
+//! Issue 17: paths.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Issue 17: terminal.
+
+#[allow(unused_imports)]
+use super::*;
