@@ -20,7 +20,9 @@ CLI can feed it the files of a plan or its embedded catalog and an app its
 own folder; [`read_dir`] reads a folder into those pairs.
 */
 
+use crate::files::{self, MAX_SQL_FILE};
 use crate::name::{Kind, ObjectName, object_name};
+use crate::statements;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -34,12 +36,17 @@ pub const FOLDERS: [&str; 5] = ["bootstrap", "compat", "migrations", "functions"
 pub struct Refusal {
     /// Path relative to `db/`, e.g. `views/stock.sql`.
     pub path: String,
+    /// The line the reason is about (1-based), when it is about one.
+    pub line: Option<usize>,
     pub reason: String,
 }
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "db/{}: {}", self.path, self.reason)
+        match self.line {
+            Some(line) => write!(f, "db/{}:{line}: {}", self.path, self.reason),
+            None => write!(f, "db/{}: {}", self.path, self.reason),
+        }
     }
 }
 
@@ -102,10 +109,18 @@ impl Sources {
             }
             let refuse = |reason: String| Refusal {
                 path: rel.to_string(),
+                line: None,
                 reason,
             };
             let sql = String::from_utf8(bytes.to_vec())
                 .map_err(|_| refuse("not UTF-8 text; save the file as UTF-8".into()))?;
+            if let Some(found) = statements::transaction_control(&sql) {
+                return Err(Refusal {
+                    path: rel.to_string(),
+                    line: Some(found.line),
+                    reason: statements::refusal_reason(&found),
+                });
+            }
             let file = SqlFile {
                 rel_path: rel.to_string(),
                 sha256: sha256_hex(bytes),
@@ -137,6 +152,7 @@ impl Sources {
             if let Some(first) = self.migrations[..i].iter().find(|o| o.version == m.version) {
                 return Err(Refusal {
                     path: m.file.rel_path.clone(),
+                    line: None,
                     reason: format!(
                         "version {} is taken by db/{}; give each migration its own NNNN_ prefix",
                         m.version, first.file.rel_path
@@ -149,6 +165,7 @@ impl Sources {
             if let Some(first) = objects[..i].iter().find(|p| p.name == o.name) {
                 return Err(Refusal {
                     path: o.file.rel_path.clone(),
+                    line: None,
                     reason: format!(
                         "creates {}, which db/{} creates too; one object per file",
                         o.name, first.file.rel_path
@@ -188,25 +205,56 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The files of a `db/` folder as (path relative to it, bytes), for
 /// [`Sources::from_files`]. A missing folder or subfolder is empty.
+///
+/// `db/` may come from someone else's repository, so nothing in it is
+/// followed: `db/` itself, a subfolder or a `.sql` file that is a symbolic
+/// link is refused, and so is a `.sql` entry that is no regular file (a
+/// FIFO would block, a device never ends) or is larger than
+/// [`MAX_SQL_FILE`]. Every error names the path.
 pub fn read_dir(db_dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
+    match std::fs::symlink_metadata(db_dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => {
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", db_dir.display()),
+            ));
+        }
+        Ok(m) if m.file_type().is_symlink() => return Err(linked(db_dir)),
+        Ok(_) => {}
+    }
     for folder in FOLDERS {
         let dir = db_dir.join(folder);
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
+        match std::fs::symlink_metadata(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
+            Ok(m) if m.file_type().is_symlink() => return Err(linked(&dir)),
+            _ => {}
+        }
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
         for entry in entries {
             let entry = entry?;
-            if entry.file_type()?.is_file() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                files.push((format!("{folder}/{name}"), std::fs::read(entry.path())?));
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".sql") {
+                continue;
             }
+            let bytes = files::read_regular_no_follow(&entry.path(), MAX_SQL_FILE)?;
+            files.push((format!("{folder}/{name}"), bytes));
         }
     }
     files.sort();
     Ok(files)
+}
+
+fn linked(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a symbolic link; db/ files are read only from the app itself: replace the link by the folder",
+            path.display()
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,14 @@ It does no database I/O and has no driver: it says which files there are
 ([`sql`]) and what to decide from the answers ([`decide`]). The callers
 execute.
 
+Also the rules both sides follow around that: one lock for every migration
+run ([`lock`]), user SQL that would end the run's transaction refused before
+anything runs ([`statements`]), only regular files of bounded size read
+from user-chosen paths ([`files`]), and one rule for database URLs
+([`url`]): what the CLI accepts, the app accepts.
+
 Order of a run (one transaction where the driver allows it):
+0. [`lock::LOCK`] (waiting, with [`lock::waiting_message`], when another run holds it)
 1. [`sql::TRACKING_DDL`], `bootstrap/`, `compat/` (with [`sql::RESET_SEARCH_PATH`])
 2. the engine's migrations (not this crate's business: sqlx's table)
 3. `migrations/` not yet in `tasker_app.applied_migrations` ([`decide::migration_step`])
@@ -22,10 +29,14 @@ Order of a run (one transaction where the driver allows it):
 */
 
 pub mod decide;
+pub mod files;
 pub mod layout;
+pub mod lock;
 pub mod name;
 pub mod redact;
 pub mod sql;
+pub mod statements;
+pub mod url;
 
 pub use decide::{OnError, Recorded, Round, Status, Verdict};
 pub use layout::{Migration, Object, Refusal, Sources, SqlFile};
