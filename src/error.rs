@@ -18,6 +18,9 @@ pub enum Exit {
     Conflict = 3,
     EnvironmentNotReady = 4,
     Drift = 5,
+    /// The user stopped a prompt (Ctrl-C or Esc) before anything was written:
+    /// 128 + SIGINT, what a shell reports for a command Ctrl-C ended.
+    Interrupted = 130,
 }
 
 /// A failure with an exit code and, where we know one, a `help:` line.

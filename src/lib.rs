@@ -22,6 +22,7 @@ pub mod plan;
 pub mod process;
 pub mod render;
 pub mod shell;
+pub mod terminal_text;
 pub mod vendor;
 pub mod wizard;
 pub mod workflow_check;

@@ -1,26 +1,40 @@
 //! The `tasker-app` binary: parse, run, print the error chain, exit with the
 //! contract's code (0 done, 1 failed, 2 usage, 3 conflict, 4 environment, 5 drift).
 //! With `--format json`, every failure also prints one JSON document on stdout
-//! (unless the command already printed its own).
+//! (unless the command already printed its own). Everything printed passes the
+//! one escaping of control characters (`terminal_text::escape`): through the
+//! shell, and here for clap's usage errors.
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 use tasker_app::cli::{Format, asks_for_json};
 use tasker_app::error::{CliError, Exit, exit_code_of, help_of, json_error};
 use tasker_app::shell::Shell;
+use tasker_app::terminal_text::escape;
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match tasker_app::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let _ = e.print();
+            // clap prints help/version to stdout (exit 0) and usage errors to
+            // stderr (exit 2). A usage error quotes what was typed: when that
+            // holds control characters, it is printed plain, escaped.
             if !e.use_stderr() {
+                let _ = e.print();
                 return ExitCode::SUCCESS;
             }
+            let rendered = e.render().to_string();
+            match escape(&rendered) {
+                std::borrow::Cow::Borrowed(_) => {
+                    let _ = e.print();
+                }
+                escaped => {
+                    let _ = write!(std::io::stderr().lock(), "{escaped}");
+                }
+            }
             if asks_for_json(&args) {
-                let rendered = e.render().to_string();
                 let first = rendered.lines().next().unwrap_or("invalid command line");
                 let err = anyhow::Error::new(
                     CliError::usage(first.trim_start_matches("error: ").to_string())

@@ -2,9 +2,16 @@
 The one printer. Status and progress go to stderr; data (plans, JSON, lists) goes
 to stdout through [`Shell::data`]. Colour is used only when stderr is a terminal
 and `NO_COLOR` is unset, so piped output and logs stay plain.
+
+Every text it prints passes two guards, in this order: the secrets it was told
+about are replaced by `****` ([`Shell::hiding`], [`Shell::hide_also`]), then
+control characters are escaped ([`crate::terminal_text::escape`]), so an ESC or
+BEL from an argument, a manifest or a catalog is shown, never obeyed. Only the
+colours this printer adds itself reach the terminal as escape sequences.
 */
 
 use console::{Style, Term};
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +29,7 @@ pub struct Shell {
     interactive: bool,
     sink: Sink,
     /// Texts never to print (the database password in its spellings).
-    hidden: Vec<String>,
+    hidden: Mutex<Vec<String>>,
     /// Something went to stdout already (so `main` does not add a second
     /// JSON document after a failure).
     data_printed: AtomicBool,
@@ -49,22 +56,38 @@ impl Shell {
             term: is_term,
             interactive: is_term && std::io::IsTerminal::is_terminal(&std::io::stdin()),
             sink: Sink::Stderr,
-            hidden: Vec::new(),
+            hidden: Mutex::new(Vec::new()),
             data_printed: AtomicBool::new(false),
         }
     }
 
     /// This shell, replacing each of `secrets` with `****` in everything it
     /// prints: the last guard that keeps a password out of every output.
-    pub fn hiding(mut self, secrets: Vec<String>) -> Self {
-        self.hidden = secrets;
+    pub fn hiding(self, secrets: Vec<String>) -> Self {
+        self.hide_also(secrets);
         self
     }
 
-    fn hide(&self, text: &str) -> String {
-        self.hidden
+    /// Adds secrets learnt after start-up (a URL typed into the wizard).
+    pub fn hide_also(&self, secrets: Vec<String>) {
+        let mut hidden = self.hidden.lock().expect("shell secrets lock");
+        hidden.extend(secrets.into_iter().filter(|s| !s.is_empty()));
+        // Longest first: a secret that contains another is hidden whole.
+        hidden.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        hidden.dedup();
+    }
+
+    /// What may reach the terminal of `text`: secrets hidden, then control
+    /// characters escaped.
+    fn clean<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let hidden = self.hidden.lock().expect("shell secrets lock");
+        if hidden.is_empty() {
+            return crate::terminal_text::escape(text);
+        }
+        let shown = hidden
             .iter()
-            .fold(text.to_string(), |t, s| crate::db::url::hide_secret(&t, s))
+            .fold(text.to_string(), |t, s| crate::db::url::hide_secret(&t, s));
+        Cow::Owned(crate::terminal_text::escape(&shown).into_owned())
     }
 
     /// Has anything been printed on stdout?
@@ -79,7 +102,7 @@ impl Shell {
             term: false,
             interactive: false,
             sink: Sink::Buffer(Mutex::new(Vec::new())),
-            hidden: Vec::new(),
+            hidden: Mutex::new(Vec::new()),
             data_printed: AtomicBool::new(false),
         }
     }
@@ -103,8 +126,8 @@ impl Shell {
         self.color
     }
 
+    /// Writes a line already cleaned (see [`Shell::clean`]) and painted.
     fn err_line(&self, line: &str) {
-        let line = &self.hide(line);
         match &self.sink {
             Sink::Stderr => {
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -127,37 +150,38 @@ impl Shell {
 
     /// `      create  src/main.rs` — the verb right-aligned to 12 columns.
     pub fn status(&self, verb: &str, message: impl AsRef<str>) {
-        let padded = format!("{verb:>12}");
+        let padded = format!("{:>12}", self.clean(verb));
         let line = format!(
             "{}  {}",
             self.paint(&verb_style(verb), &padded),
-            message.as_ref()
+            self.clean(message.as_ref())
         );
         self.err_line(&line);
     }
 
     pub fn info(&self, message: impl AsRef<str>) {
-        self.err_line(message.as_ref());
+        self.err_line(&self.clean(message.as_ref()));
+    }
+
+    fn labelled(&self, style: Style, label: &str, message: &str) {
+        let label = self.paint(&style, label);
+        self.err_line(&format!("{label}: {}", self.clean(message)));
     }
 
     pub fn warn(&self, message: impl AsRef<str>) {
-        let label = self.paint(&Style::new().yellow().bold(), "warning");
-        self.err_line(&format!("{label}: {}", message.as_ref()));
+        self.labelled(Style::new().yellow().bold(), "warning", message.as_ref());
     }
 
     pub fn note(&self, message: impl AsRef<str>) {
-        let label = self.paint(&Style::new().cyan().bold(), "note");
-        self.err_line(&format!("{label}: {}", message.as_ref()));
+        self.labelled(Style::new().cyan().bold(), "note", message.as_ref());
     }
 
     pub fn error(&self, message: impl AsRef<str>) {
-        let label = self.paint(&Style::new().red().bold(), "error");
-        self.err_line(&format!("{label}: {}", message.as_ref()));
+        self.labelled(Style::new().red().bold(), "error", message.as_ref());
     }
 
     pub fn help(&self, message: impl AsRef<str>) {
-        let label = self.paint(&Style::new().cyan().bold(), "help");
-        self.err_line(&format!("{label}: {}", message.as_ref()));
+        self.labelled(Style::new().cyan().bold(), "help", message.as_ref());
     }
 
     /// A spinner on stderr while something slow runs; nothing when stderr is
@@ -166,7 +190,8 @@ impl Shell {
         if !self.term || !matches!(self.sink, Sink::Stderr) {
             return Spinner(None);
         }
-        let bar = indicatif::ProgressBar::new_spinner().with_message(message.into());
+        let message = self.clean(&message.into()).into_owned();
+        let bar = indicatif::ProgressBar::new_spinner().with_message(message);
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
         Spinner(Some(bar))
     }
@@ -175,7 +200,7 @@ impl Shell {
     pub fn data(&self, text: impl AsRef<str>) {
         self.data_printed.store(true, Ordering::SeqCst);
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", self.hide(text.as_ref()));
+        let _ = writeln!(out, "{}", self.clean(text.as_ref()));
         let _ = out.flush();
     }
 }
@@ -203,6 +228,19 @@ mod tests {
         assert_eq!(
             shell.captured_text(),
             "      create  src/main.rs\n   identical  Cargo.toml\n"
+        );
+    }
+
+    #[test]
+    fn every_line_is_hidden_then_escaped() {
+        let shell = Shell::captured().hiding(vec!["s3cr\u{7}t".into()]);
+        shell.hide_also(vec!["Pw0rdX".into()]);
+        shell.status("create", "a\u{1b}[2Jb");
+        shell.error("bad s3cr\u{7}t and Pw0rdX\u{7}");
+        shell.info("tab\tand\nnewline");
+        assert_eq!(
+            shell.captured_text(),
+            "      create  a\\u001b[2Jb\nerror: bad **** and ****\\u0007\ntab\tand\nnewline\n"
         );
     }
 }

@@ -6,15 +6,23 @@ until every answer is in.
 
 Each answer is checked by the same rule the flags go through (name, URL,
 database preflight) and asked again with the reason when it fails. Enter on
-every question gives the defaults of a flag-less build. A database URL is
-never shown with its password: the default is printed redacted, and what was
-typed is replaced on screen by its redacted form.
+every question gives the defaults of a flag-less build.
+
+A URL may hold a password, so the two URL questions (database, API) are asked
+with [`masked::ask`]: what is typed is drawn masked key by key, never in
+clear, so no password is left on screen or in the scrollback whether the
+question is answered, refused, or abandoned with Ctrl-C or Esc (exit 130,
+nothing written). The answer stays on screen in its redacted form, and the
+shell hides its password from every later line too.
 */
+
+mod masked;
 
 use crate::catalog::Catalog;
 use crate::cli::BuildArgs;
-use crate::db::url::redact;
+use crate::error::{CliError, Exit};
 use crate::shell::Shell;
+use crate::terminal_text::escape;
 use anyhow::{Context, Result};
 use console::Term;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
@@ -60,7 +68,10 @@ fn ask_all(args: &mut BuildArgs, catalog: &Catalog, shell: &Shell, term: &Term) 
     }
     if !args.skip_db && args.database_url.is_none() {
         match ask_database(theme, term)? {
-            Some(url) => args.database_url = Some(url),
+            Some(url) => {
+                shell.hide_also(crate::db::url::secrets_of(&url));
+                args.database_url = Some(url);
+            }
             None => args.skip_db = true,
         }
     }
@@ -106,7 +117,7 @@ fn ask_workflows(theme: &dyn Theme, term: &Term, catalog: &Catalog) -> Result<Ve
         .workflows
         .iter()
         .map(|w| {
-            let line = format!("{:<20} {}", w.name, w.description);
+            let line = escape(&format!("{:<20} {}", w.name, w.description)).into_owned();
             console::truncate_str(&line, width, "…").into_owned()
         })
         .collect();
@@ -123,10 +134,31 @@ fn ask_workflows(theme: &dyn Theme, term: &Term, catalog: &Catalog) -> Result<Ve
                 .into_iter()
                 .map(|i| catalog.workflows[i].name.clone())
                 .collect();
-            term.write_line(&format!("Workflows: {}", names.join(", ")))?;
+            say(term, &format!("Workflows: {}", names.join(", ")))?;
             return Ok(names);
         }
-        term.write_line("  pick at least one workflow (Space selects it)")?;
+        say(term, "  pick at least one workflow (Space selects it)")?;
+    }
+}
+
+/// A line of the wizard's own, with control characters escaped.
+fn say(term: &Term, line: &str) -> Result<()> {
+    term.write_line(&escape(line))?;
+    Ok(())
+}
+
+/// A question asked with [`masked::ask`]: the answer typed, or the end of the
+/// build when it was abandoned (exit 130, nothing written).
+fn ask_masked(term: &Term, theme: &dyn Theme, prompt: &str, hint: Option<&str>) -> Result<String> {
+    match masked::ask(term, theme, prompt, hint).context(ABANDONED)? {
+        Ok(typed) => Ok(typed),
+        Err(how) => {
+            let key = match how {
+                masked::Abandoned::CtrlC => "Ctrl-C",
+                masked::Abandoned::Escape => "Esc",
+            };
+            Err(CliError::new(Exit::Interrupted, format!("{key}: {ABANDONED}")).into())
+        }
     }
 }
 
@@ -138,28 +170,21 @@ fn ask_database(theme: &dyn Theme, term: &Term) -> Result<Option<String>> {
     let question = match &from_env {
         Some(url) => format!(
             "Database to prepare. Enter: {} (from DATABASE_URL); `none`: files only",
-            redact(url)
+            masked::mask_final(url)
         ),
         None => "Database to prepare, as postgresql://USER:PASSWORD@HOST:PORT/DB. Enter: none, files only (migrate later)".to_string(),
     };
-    let prompt = "Database URL";
     loop {
-        term.write_line(&question)?;
-        let typed: String = Input::with_theme(theme)
-            .with_prompt(prompt)
-            .allow_empty(true)
-            .report(false)
-            .interact_text_on(term)
-            .context(ABANDONED)?;
-        // What was typed may hold a password. dialoguer clears the line the
-        // cursor is on (report off); a long URL wrapped onto more lines, and
-        // those are cleared here, with the question. Only the redacted form
-        // stays on screen.
+        say(term, &question)?;
+        let typed = ask_masked(term, theme, "Database URL", None)?;
+        // The prompt line is gone; the question goes too, and the answer
+        // takes their place, masked.
         let width = usize::from(term.size().1).max(1);
-        let rows = |text_width: usize| text_width.div_ceil(width).max(1);
-        let input_rows = rows(console::measure_text_width(prompt) + typed.chars().count() + 5);
-        let question_rows = rows(console::measure_text_width(&question));
-        let _ = term.clear_last_lines(input_rows - 1 + question_rows);
+        let _ = term.clear_last_lines(
+            console::measure_text_width(&question)
+                .div_ceil(width)
+                .max(1),
+        );
         let typed = typed.trim();
         let url = if typed.is_empty() {
             from_env.clone()
@@ -169,46 +194,72 @@ fn ask_database(theme: &dyn Theme, term: &Term) -> Result<Option<String>> {
             Some(typed.to_string())
         };
         let Some(url) = url else {
-            term.write_line(
+            say(
+                term,
                 "Database: none (files only; run `cargo run -- migrate` in the app later)",
             )?;
             return Ok(None);
         };
-        term.write_line(&format!("Database: {}", redact(&url)))?;
-        if let Err(e) = crate::db::url::check(&url) {
-            term.write_line(&format!("  not usable: {}", e.message))?;
-            if let Some(help) = &e.help {
-                term.write_line(&format!("  help: {help}"))?;
-            }
-            term.write_line("  enter another URL, or `none` to write the files only")?;
-            continue;
-        }
-        let checks = crate::environment::checks_for_build(Some(&url));
-        let failed: Vec<_> = checks
-            .iter()
-            .filter(|c| c.status == crate::environment::CheckStatus::Fail)
-            .collect();
-        if failed.is_empty() {
+        let shown = masked::mask_final(&url);
+        say(term, &format!("Database: {shown}"))?;
+        // Every line about it loses the password, whatever wrote it.
+        let scrub = |text: &str| crate::db::url::scrub(text, &url);
+        let problems: Vec<(String, Option<String>)> = if crate::db::url::after_scheme(&url)
+            .is_none()
+            && !url.contains('=')
+        {
+            // Neither a URL nor key=value (e.g. `user:pw@host`): the
+            // driver's rules would not know which part to hide.
+            vec![(
+                format!("`{shown}` is not a PostgreSQL URL (no postgresql://) nor key=value pairs"),
+                Some("write it as postgresql://USER:PASSWORD@HOST:PORT/DB".to_string()),
+            )]
+        } else if let Err(e) = crate::db::url::check(&url) {
+            vec![(e.message, e.help)]
+        } else {
+            crate::environment::checks_for_build(Some(&url))
+                .into_iter()
+                .filter(|c| c.status == crate::environment::CheckStatus::Fail)
+                .map(|c| (c.found, Some(c.hint)))
+                .collect()
+        };
+        if problems.is_empty() {
             return Ok(Some(url));
         }
-        for c in failed {
-            term.write_line(&format!("  not usable: {}", c.found))?;
-            term.write_line(&format!("  help: {}", c.hint))?;
+        for (found, help) in problems {
+            say(term, &format!("  not usable: {}", scrub(&found)))?;
+            if let Some(help) = help {
+                say(term, &format!("  help: {}", scrub(&help)))?;
+            }
         }
-        term.write_line("  enter another URL, or `none` to write the files only")?;
+        say(
+            term,
+            "  enter another URL, or `none` to write the files only",
+        )?;
     }
 }
 
 fn ask_api_base_url(theme: &dyn Theme, term: &Term) -> Result<String> {
-    let url: String = Input::with_theme(theme)
-        .with_prompt("External API base URL (the default is the app's built-in fake-api)")
-        .default(crate::plan::DEFAULT_API_BASE_URL.to_string())
-        .validate_with(|input: &String| -> Result<(), String> {
-            crate::api_url::from_flag(input)
-                .map(|_| ())
-                .map_err(|e| e.message)
-        })
-        .interact_text_on(term)
-        .context(ABANDONED)?;
-    Ok(url.trim().to_string())
+    let prompt = "External API base URL (the default is the app's built-in fake-api)";
+    let default = crate::plan::DEFAULT_API_BASE_URL;
+    loop {
+        let typed = ask_masked(term, theme, prompt, Some(default))?;
+        let typed = match typed.trim() {
+            "" => default,
+            typed => typed,
+        };
+        match crate::api_url::from_flag(typed) {
+            Ok(_) => {
+                let mut line = String::new();
+                theme.format_input_prompt_selection(
+                    &mut line,
+                    prompt,
+                    &masked::mask_final(typed),
+                )?;
+                say(term, &line)?;
+                return Ok(typed.to_string());
+            }
+            Err(e) => say(term, &format!("  not usable: {}", e.message))?,
+        }
+    }
 }
