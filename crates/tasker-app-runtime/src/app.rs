@@ -138,7 +138,12 @@ impl App {
 
     /// Run the command line: the whole of an app's `main`.
     pub fn main(self) -> ExitCode {
-        let cli = Cli::parse_for(&self.package);
+        // Before anything is printed: the passwords no message may show.
+        crate::shown::remember_secrets(std::env::args());
+        let cli = match Cli::parse_for(&self.package) {
+            Ok(cli) => cli,
+            Err(code) => return code,
+        };
 
         // SAFETY: no other thread exists yet; the runtime is built below.
         let loaded =
@@ -146,7 +151,7 @@ impl App {
         let settings = match loaded {
             Ok(settings) => settings,
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", crate::shown::error(&e));
                 return ExitCode::FAILURE;
             }
         };
@@ -165,8 +170,8 @@ impl App {
         match runtime.block_on(dispatch(cli.command, settings, self.registry)) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::FAILURE
+                eprintln!("error: {}", crate::shown::error(&e));
+                ExitCode::from(commands::exit_code(&e))
             }
         }
     }
@@ -174,19 +179,37 @@ impl App {
 
 impl Cli {
     /// Parse the arguments under the app's own name, version and description.
-    fn parse_for(package: &Package) -> Cli {
+    /// A usage error is printed here (exit 2), with the control characters of
+    /// the values it repeats escaped; `--help` and `--version` print as usual.
+    fn parse_for(package: &Package) -> Result<Cli, ExitCode> {
         use clap::{CommandFactory, FromArgMatches};
         let command = Cli::command()
             .name(package.name)
             .bin_name(package.name)
             .version(package.version)
             .about(package.description);
-        let matches = command.get_matches();
-        match Cli::from_arg_matches(&matches) {
-            Ok(cli) => cli,
-            Err(e) => e.exit(),
+        let parsed = command
+            .try_get_matches()
+            .and_then(|matches| Cli::from_arg_matches(&matches));
+        match parsed {
+            Ok(cli) => Ok(cli),
+            Err(e) if !e.use_stderr() => e.exit(),
+            Err(e) => {
+                eprint!("{}", crate::shown::message(&e.render().to_string()));
+                Err(ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)))
+            }
         }
     }
+}
+
+/// Whether the subcommand `command` has the flag `--long` (for tests of the
+/// hints that name flags).
+#[cfg(test)]
+pub(crate) fn has_flag(command: &str, long: &str) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .find_subcommand(command)
+        .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
 }
 
 async fn dispatch(

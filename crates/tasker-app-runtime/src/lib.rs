@@ -46,6 +46,7 @@ mod lost_tasks;
 pub mod money;
 pub mod outcome;
 pub mod settings;
+pub mod shown;
 pub mod step;
 pub mod trace;
 pub mod workflows;

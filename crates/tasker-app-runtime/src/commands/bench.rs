@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use serde_json::{Value, json};
 use tasker_client::{OrchestrationApiClient, OrchestrationApiConfig};
@@ -34,11 +34,11 @@ pub struct BenchArgs {
     /// The workflow, as `namespace/task`.
     pub workflow: String,
     /// How many tasks to create.
-    #[arg(long, default_value_t = 100)]
-    pub tasks: usize,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub tasks: u32,
     /// How many tasks may be unfinished at once (1: one after the other).
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: u32,
     /// The tasks' context, as JSON; `{i}` is replaced by the task's number.
     #[arg(long, short, default_value = "{}")]
     pub context: String,
@@ -57,8 +57,8 @@ pub struct BenchArgs {
 #[derive(Debug, serde::Serialize)]
 struct Report {
     workflow: String,
-    tasks: usize,
-    concurrency: usize,
+    tasks: u32,
+    concurrency: u32,
     submitted: usize,
     completed: usize,
     /// Seconds from the first submission to the last answer of the API.
@@ -78,6 +78,10 @@ struct Report {
     backlog: BTreeMap<String, Backlog>,
     /// Where the steps' time went (mean ms, from the engine's step transitions).
     stages: Stages,
+    /// Tasks of the bench that ended and were then deleted (an `APP prune`
+    /// beside the bench): counted above, absent from `stages` and
+    /// `steps_by_worker`.
+    pruned_meanwhile: usize,
 }
 
 /// Mean milliseconds a step of the bench spent in each stage, from its
@@ -119,26 +123,35 @@ struct Latency {
     max: f64,
 }
 
-pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
-    if args.tasks == 0 || args.concurrency == 0 {
-        bail!("--tasks and --concurrency must be at least 1");
-    }
+/// The bench's input, checked before anything is created: a bad one is a
+/// usage error (exit 2).
+fn contexts(settings: &Settings, args: &BenchArgs) -> Result<(workflows::Workflow, Vec<Value>)> {
     let (namespace, name) = args.workflow.split_once('/').ok_or_else(|| {
         anyhow!(
             "`{}` is not a workflow name; write it as namespace/task",
-            args.workflow
+            crate::shown::value(&args.workflow)
         )
     })?;
     let workflow = workflows::find(&settings.template_path, namespace, name)?;
     let contexts = (0..args.tasks)
         .map(|i| {
             let text = args.context.replace("{i}", &i.to_string());
-            let context: Value = serde_json::from_str(&text)
-                .with_context(|| format!("--context is not valid JSON for task {i}: {text}"))?;
+            let context = super::run::parse_context(&text)
+                .with_context(|| format!("--context is not valid JSON (task {i})"))?;
             check_context(&workflow, &context)?;
             Ok(context)
         })
         .collect::<Result<Vec<Value>>>()?;
+    Ok((workflow, contexts))
+}
+
+pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
+    let (workflow, contexts) = contexts(settings, &args).map_err(super::usage)?;
+    let (namespace, name) = (
+        workflow.template.namespace_name.clone(),
+        workflow.template.name.clone(),
+    );
+    let (namespace, name) = (namespace.as_str(), name.as_str());
 
     let pool = crate::db::pool(settings.require_database_url()?, 2).await?;
     let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
@@ -150,13 +163,18 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
             max_retries: 0,
             auth: None,
         })
-        .map_err(|e| anyhow!("bad orchestration URL {base_url}: {e}"))?,
+        .map_err(|e| {
+            super::usage(anyhow!(
+                "bad orchestration URL {}: {e}",
+                crate::shown::url(&base_url)
+            ))
+        })?,
     );
 
     let bench_id = format!("bench-{}", uuid::Uuid::now_v7());
     // One permit per unfinished task: taken before a create, given back by the
     // watcher below when the task ends (or at once when the create fails).
-    let slots = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
+    let slots = Arc::new(tokio::sync::Semaphore::new(args.concurrency as usize));
     let started = Instant::now();
     let created = Arc::new(AtomicUsize::new(0));
     // Creates the API refused: task index -> kind of error. An error is not
@@ -198,7 +216,8 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
                         created.fetch_add(1, Ordering::SeqCst);
                     }
                     Err(e) => {
-                        let kind = format!("create: {}", first_line(&e.to_string()));
+                        let kind =
+                            format!("create: {}", crate::shown::text(first_line(&e.to_string())));
                         refused.lock().expect("not poisoned").insert(i, kind);
                     }
                 }
@@ -213,6 +232,9 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     let mut released = 0usize;
     let mut backlog: BTreeMap<String, Backlog> = BTreeMap::new();
     let mut sampled = Instant::now();
+    // Every task of the bench seen so far, by uuid: a task that ended stays
+    // counted when a `prune` beside the bench deletes its rows.
+    let mut seen: BTreeMap<uuid::Uuid, BenchRow> = BTreeMap::new();
     let rows = loop {
         if sampled.elapsed() >= Duration::from_millis(500) {
             sampled = Instant::now();
@@ -220,7 +242,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
                 backlog.entry(queue).or_default().add(waiting);
             }
         }
-        let rows = bench_rows(&pool, &bench_id).await?;
+        let rows = remember(&mut seen, bench_rows(&pool, &bench_id).await?);
         // Only tasks whose create succeeded hold a slot.
         let ended = {
             let refused = refused.lock().expect("not poisoned");
@@ -261,12 +283,8 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     for kind in refused.into_values() {
         *failures.entry(kind).or_default() += 1;
     }
-    let first_created: Option<f64> = sqlx::query_scalar(
-        "SELECT EXTRACT(EPOCH FROM min(created_at))::float8 FROM tasker.tasks WHERE initiator = $1",
-    )
-    .bind(&bench_id)
-    .fetch_one(&pool)
-    .await?;
+    let first_created: Option<f64> = rows.iter().map(|r| r.created_at).reduce(f64::min);
+    let pruned_meanwhile = rows.iter().filter(|r| r.gone).count();
 
     let mut latencies: Vec<f64> = Vec::new();
     let mut last_end = 0.0_f64;
@@ -325,6 +343,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         steps_by_worker,
         backlog: backlog.into_iter().filter(|(_, b)| b.max > 0).collect(),
         stages,
+        pruned_meanwhile,
     };
     tasker_shared::logging::shutdown_telemetry();
     if args.format == "json" {
@@ -336,7 +355,13 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
 }
 
 /// One task of the bench, as the engine's tables have it.
+#[derive(Debug, Clone, PartialEq)]
 struct BenchRow {
+    task_uuid: uuid::Uuid,
+    /// When it was created (epoch seconds).
+    created_at: f64,
+    /// Seen ended, then deleted (by a prune) before the bench ended.
+    gone: bool,
     /// Which of the bench's tasks (its `{i}`), from the run id in its context.
     index: Option<usize>,
     /// Final or current state.
@@ -348,8 +373,9 @@ struct BenchRow {
 }
 
 async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<BenchRow>> {
-    let rows: Vec<(Option<String>, String, f64, f64)> = sqlx::query_as(
-        "SELECT t.context->>$2, tt.to_state, \
+    type Row = (uuid::Uuid, f64, Option<String>, String, f64, f64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT t.task_uuid, EXTRACT(EPOCH FROM t.created_at)::float8, t.context->>$2, tt.to_state, \
                 EXTRACT(EPOCH FROM (tt.created_at - t.created_at))::float8 * 1000.0, \
                 EXTRACT(EPOCH FROM tt.created_at)::float8 \
          FROM tasker.tasks t \
@@ -364,16 +390,38 @@ async fn bench_rows(pool: &sqlx::PgPool, bench_id: &str) -> Result<Vec<BenchRow>
     let prefix = format!("{bench_id}-");
     Ok(rows
         .into_iter()
-        .map(|(run_id, state, ms, ended_at)| BenchRow {
-            index: run_id
-                .as_deref()
-                .and_then(|id| id.strip_prefix(&prefix))
-                .and_then(|i| i.parse().ok()),
-            state,
-            ms,
-            ended_at,
-        })
+        .map(
+            |(task_uuid, created_at, run_id, state, ms, ended_at)| BenchRow {
+                task_uuid,
+                created_at,
+                gone: false,
+                index: run_id
+                    .as_deref()
+                    .and_then(|id| id.strip_prefix(&prefix))
+                    .and_then(|i| i.parse().ok()),
+                state,
+                ms,
+                ended_at,
+            },
+        )
         .collect())
+}
+
+/// Merges one poll into what the bench has seen and returns all of it: a
+/// task that had ended and is missing now was deleted under the bench (a
+/// prune) and keeps its last state; one that reached an end stays there.
+fn remember(seen: &mut BTreeMap<uuid::Uuid, BenchRow>, polled: Vec<BenchRow>) -> Vec<BenchRow> {
+    let present: std::collections::BTreeSet<uuid::Uuid> =
+        polled.iter().map(|r| r.task_uuid).collect();
+    for row in seen.values_mut() {
+        if !present.contains(&row.task_uuid) && is_final(&row.state) {
+            row.gone = true;
+        }
+    }
+    for row in polled {
+        seen.insert(row.task_uuid, row);
+    }
+    seen.values().cloned().collect()
 }
 
 /// Where the bench's steps spent their time (see [`Stages`]).
@@ -471,6 +519,13 @@ fn print_text(r: &Report) {
     if !queues.is_empty() {
         println!("waiting messages (mean / max): {}", queues.join(", "));
     }
+    if r.pruned_meanwhile > 0 {
+        println!(
+            "note: {} ended task(s) were deleted while the bench ran (a `prune` beside it): \
+             counted above, left out of the step figures",
+            r.pruned_meanwhile
+        );
+    }
     if r.failures.is_empty() {
         println!("failures: none");
     } else {
@@ -494,6 +549,32 @@ mod tests {
         assert_eq!(percentile(&values, 1.0), 100.0);
         assert_eq!(percentile(&[], 0.5), 0.0);
         assert_eq!(percentile(&[7.0], 0.99), 7.0);
+    }
+
+    fn row(n: u128, state: &str) -> BenchRow {
+        BenchRow {
+            task_uuid: uuid::Uuid::from_u128(n),
+            created_at: n as f64,
+            gone: false,
+            index: Some(n as usize),
+            state: state.to_string(),
+            ms: 1.0,
+            ended_at: n as f64 + 1.0,
+        }
+    }
+
+    /// Issue 17: `bench` miscounted when a `prune` beside it deleted tasks
+    /// that had ended (its counts came from the tables at the end).
+    #[test]
+    fn tasks_deleted_under_the_bench_stay_counted() {
+        let mut seen = BTreeMap::new();
+        let first = remember(&mut seen, vec![row(1, "complete"), row(2, "in_progress")]);
+        assert_eq!(first.len(), 2);
+        // Task 1 pruned; task 2 completes.
+        let rows = remember(&mut seen, vec![row(2, "complete")]);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows.iter().all(|r| r.state == "complete"));
+        assert_eq!(rows.iter().filter(|r| r.gone).count(), 1);
     }
 
     #[test]

@@ -11,6 +11,9 @@ use tokio::sync::oneshot;
 use crate::settings::Settings;
 use crate::step::Registry;
 
+/// The flag of `dev` that sets the fake API's port (named in its errors).
+pub const PORT_FLAG: &str = "--fake-api-port";
+
 pub async fn execute(
     settings: &Settings,
     registry: Registry,
@@ -52,9 +55,10 @@ pub async fn execute(
     let fake_line = fake
         .as_ref()
         .map_or_else(|| "off".to_string(), |f| format!("http://{}", f.addr));
+    let api = crate::shown::url(&api);
     eprintln!(
         "ready: API {api} · fake-api {fake_line} · handlers call {} · Ctrl-C stops",
-        crate::settings::redact(&settings.api_base_url)
+        crate::shown::url(&settings.api_base_url)
     );
 
     super::shutdown_signal().await;
@@ -78,7 +82,7 @@ struct FakeApi {
 
 impl FakeApi {
     async fn start(addr: SocketAddr) -> Result<FakeApi> {
-        let listener = crate::fake_api::bind(addr).await?;
+        let listener = crate::fake_api::bind(addr, PORT_FLAG).await?;
         let addr = listener.local_addr().context("the fake API's address")?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::fake_api::serve_on(listener, async {
@@ -100,4 +104,26 @@ impl FakeApi {
 /// `--fake-api-port 0` picks a free port; `--no-fake-api` turns it off.
 pub fn fake_api_addr(host: IpAddr, port: u16, off: bool) -> Option<SocketAddr> {
     (!off).then(|| SocketAddr::new(host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: `dev` suggested `--port`, a flag only `fake-api` has.
+    #[tokio::test]
+    async fn a_taken_port_names_the_flag_dev_has() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = FakeApi::start(taken.local_addr().unwrap())
+            .await
+            .err()
+            .expect("the port is taken");
+        let err = format!("{err:#}");
+        assert!(err.contains("--fake-api-port"), "{err}");
+        assert!(!err.contains("--port "), "{err}");
+        assert!(
+            crate::app::has_flag("dev", &PORT_FLAG[2..]),
+            "`dev` has no {PORT_FLAG}"
+        );
+    }
 }

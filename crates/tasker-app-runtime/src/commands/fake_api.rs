@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use anyhow::Result;
 
 pub async fn execute(host: IpAddr, port: u16) -> Result<()> {
-    let listener = crate::fake_api::bind(SocketAddr::new(host, port)).await?;
+    let listener = crate::fake_api::bind(SocketAddr::new(host, port), "--port").await?;
     eprintln!(
         "fake API on http://{}; press Ctrl-C to stop",
         listener.local_addr()?

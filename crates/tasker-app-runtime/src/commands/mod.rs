@@ -11,6 +11,34 @@ pub mod run;
 pub mod serve;
 pub mod worker;
 
+/// A usage error: a bad value, an unknown workflow, input that does not fit.
+/// `App::main` exits 2 for it (1 for any other failure), wherever in the
+/// error's chain it sits.
+#[derive(Debug)]
+pub struct Usage(pub anyhow::Error);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// `error` marked as a usage error (exit 2).
+pub fn usage(error: anyhow::Error) -> anyhow::Error {
+    anyhow::Error::new(Usage(error))
+}
+
+/// The exit code of a failed command: 2 for a usage error, else 1.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.chain().any(|e| e.is::<Usage>()) {
+        2
+    } else {
+        1
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM, whichever comes first.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -15,7 +15,7 @@
 //! they are the business record and only hold the task's uuid.
 //! Each batch is one transaction: the engine never sees half a task.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use sqlx::PgPool;
 
@@ -23,8 +23,9 @@ use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
-    /// Keep what ended in the last DAYS days.
-    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    /// Keep what ended in the last DAYS days (0 to 36500).
+    #[arg(long, default_value_t = 30, value_name = "DAYS",
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_DAYS)))]
     pub older_than: u32,
     /// Count what would go; delete nothing.
     #[arg(long)]
@@ -41,6 +42,10 @@ pub struct Pruned {
     pub archived_messages: i64,
 }
 
+/// The longest `--older-than` (100 years): the cutoff stays a date
+/// PostgreSQL can compute. A larger value is a usage error (exit 2).
+pub const MAX_DAYS: u32 = 36_500;
+
 /// The final states a task is pruned in.
 const PRUNED_STATES: &[&str] = &["complete", "cancelled", "resolved_manually"];
 
@@ -56,7 +61,7 @@ const DOOMED: &str = "SELECT t.task_uuid
 
 pub async fn execute(settings: &Settings, args: PruneArgs) -> Result<()> {
     if args.batch < 1 {
-        bail!("--batch must be at least 1");
+        return Err(super::usage(anyhow::anyhow!("--batch must be at least 1")));
     }
     let pool = crate::db::pool(settings.require_database_url()?, 1).await?;
     let pruned = prune(&pool, args.older_than, args.batch, args.dry_run).await?;
@@ -86,6 +91,10 @@ pub async fn prune(
     batch: i64,
     dry_run: bool,
 ) -> Result<Pruned> {
+    anyhow::ensure!(
+        older_than_days <= MAX_DAYS,
+        "--older-than {older_than_days} is more than {MAX_DAYS} days (100 years)"
+    );
     let days = i32::try_from(older_than_days).context("--older-than is too large")?;
     let states: Vec<String> = PRUNED_STATES.iter().map(|s| s.to_string()).collect();
     let mut pruned = Pruned::default();

@@ -27,8 +27,10 @@ use tracing::Instrument;
 
 use crate::settings::Settings;
 use crate::workflows::{self, Workflow};
+use create::{Created, Failure};
 
-mod create;
+pub mod create;
+pub mod lookup;
 
 /// Context key carrying the run id (see `run`); handlers ignore it.
 pub(crate) const RUN_ID_KEY: &str = "_run_id";
@@ -82,7 +84,7 @@ pub async fn execute(settings: &Settings, args: RunArgs) -> Result<ExitCode> {
     match outcome {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(Exit(code, error)) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", crate::shown::error(&error));
             Ok(ExitCode::from(code))
         }
     }
@@ -93,7 +95,7 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
     let (namespace, name) = args.workflow.split_once('/').ok_or_else(|| {
         bad_input(anyhow!(
             "`{}` is not a workflow name; write it as namespace/task, e.g. ecommerce/order_processing",
-            args.workflow
+            crate::shown::value(&args.workflow)
         ))
     })?;
     let workflow = workflows::find(&settings.template_path, namespace, name).map_err(bad_input)?;
@@ -112,13 +114,14 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
     crate::trace::inject(root, &mut context);
 
     let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
+    let shown_url = crate::shown::url(&base_url);
     let client = OrchestrationApiClient::new(OrchestrationApiConfig {
         base_url: base_url.clone(),
         timeout_ms: 15_000,
         max_retries: 2,
         auth: None,
     })
-    .map_err(|e| Exit(1, anyhow!("bad orchestration URL {base_url}: {e}")))?;
+    .map_err(|e| Exit(2, anyhow!("bad orchestration URL {shown_url}: {e}")))?;
 
     let request = TaskRequest::new(name.to_string(), namespace.to_string())
         .with_version(workflow.template.version.clone())
@@ -126,29 +129,62 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
         .with_initiator(std::env::var("USER").unwrap_or_else(|_| "cli".to_string()))
         .with_source_system(settings.package.name.to_string())
         .with_reason(format!("{} run {}", settings.package.name, args.workflow))
-        .with_idempotency_key(run_id);
+        .with_idempotency_key(run_id.clone());
     let http = reqwest::Client::builder()
         .timeout(create::REQUEST_TIMEOUT)
         .build()
         .map_err(|e| Exit(1, anyhow!("could not build the HTTP client: {e}")))?;
-    let created = create::create(&http, &base_url, &request, &args.workflow)
-        .await
-        .map_err(|message| {
-            let hint = if message.starts_with("HTTP 409") {
-                "\na task with this context and --idempotency-key exists already".to_string()
-            } else if message.starts_with("HTTP ") {
-                String::new()
+    let sources = lookup::Sources {
+        http: &http,
+        base_url: &base_url,
+        database_url: settings.database_url.as_deref(),
+    };
+    let created = create::create(
+        &sources,
+        &request,
+        &args.workflow,
+        create::UNREACHABLE_PATIENCE,
+    )
+    .await
+    .map_err(|failure| Exit(1, failure_message(failure, &shown_url, &run_id, settings)))?;
+    let repeat = matches!(created, Created::Repeat(_));
+    let created = match created {
+        Created::New(task) => *task,
+        Created::AnswerLost(existing) | Created::Repeat(existing) => {
+            let how = if args.idempotency_key.is_some() {
+                "idempotency key"
             } else {
-                format!(
-                    "\nis the app serving? start it with `{} serve`",
-                    settings.package.name
-                )
+                "run id"
             };
-            Exit(
-                1,
-                anyhow!("could not create the task at {base_url}: {message}{hint}"),
-            )
-        })?;
+            eprintln!(
+                "{}",
+                crate::shown::message(&format!(
+                    "task {} exists ({} with {how} {}): {}; nothing new was created",
+                    existing.task_uuid,
+                    args.workflow,
+                    run_id,
+                    if repeat {
+                        "an earlier run created it"
+                    } else {
+                        "the answer to the create was lost, but the task was created"
+                    }
+                ))
+            );
+            println!("{}", existing.task_uuid);
+            if !args.wait {
+                return Ok(());
+            }
+            client.get_task(existing.task_uuid).await.map_err(|e| {
+                Exit(
+                    1,
+                    anyhow!(
+                        "could not read task {} at {shown_url}: {e}",
+                        existing.task_uuid
+                    ),
+                )
+            })?
+        }
+    };
     println!("{}", created.task_uuid);
     eprintln!(
         "created task {} ({} v{}, {} steps)",
@@ -162,18 +198,89 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
         &workflow,
         &created,
         Duration::from_secs(args.timeout),
-        &base_url,
+        &shown_url,
     )
     .await
 }
 
-fn read_context(raw: &str) -> Result<Value> {
-    let text = match raw.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(PathBuf::from(path))
-            .with_context(|| format!("could not read the context file {path}"))?,
-        None => raw.to_string(),
-    };
-    serde_json::from_str(&text).with_context(|| format!("--context is not valid JSON: {text}"))
+/// What `run` says when it has no task to show: whether one exists, as far
+/// as the engine can tell, and what a retry does.
+fn failure_message(
+    failure: Failure,
+    shown_url: &str,
+    run_id: &str,
+    settings: &Settings,
+) -> anyhow::Error {
+    let app = settings.package.name;
+    let retry = format!(
+        "running the same command again with `--idempotency-key {}` is safe: \
+         it creates the task only if it does not exist, and shows it if it does",
+        crate::shown::value(run_id)
+    );
+    match failure {
+        Failure::Refused(message) => {
+            let hint = if message.starts_with("HTTP 409") {
+                "\na task with this --idempotency-key exists already".to_string()
+            } else if message.starts_with("HTTP ") {
+                String::new()
+            } else {
+                format!("\nis the app serving? start it with `{app} serve`")
+            };
+            anyhow!("could not create the task at {shown_url}: {message}{hint}")
+        }
+        Failure::KeyTaken(existing) => anyhow!(
+            "the idempotency key {} belongs to task {}, created with another context; \
+             nothing was created. Use another key for another task",
+            crate::shown::value(run_id),
+            existing.task_uuid
+        ),
+        Failure::NotCreated(message) => anyhow!(
+            "could not create the task at {shown_url}: {message}\n\
+             the request went out but its answer was lost; the engine's tables have no task \
+             with run id {}: it was not created.\n{retry}",
+            crate::shown::value(run_id)
+        ),
+        Failure::Unknown { message, why } => anyhow!(
+            "the request to create the task went out to {shown_url} but its answer was lost \
+             ({message}): the task MAY EXIST, and it could not be checked ({why}).\n\
+             Do not run it again without the key: {retry}"
+        ),
+    }
+}
+
+/// `--context`: JSON, or `@path` to read it from a file. A parse error says
+/// where (file, line, column) and what, never the text itself: a context
+/// file can be megabytes, and hold secrets.
+pub fn read_context(raw: &str) -> Result<Value> {
+    match raw.strip_prefix('@') {
+        Some(path) => {
+            let shown = crate::shown::value(path);
+            let text = std::fs::read_to_string(PathBuf::from(path)).with_context(|| {
+                format!("could not read the context file {shown} (--context @FILE reads a JSON file)")
+            })?;
+            parse_context(&text).with_context(|| {
+                format!("the context file {shown} is not valid JSON; fix the file there (`jq . {shown}` shows the same place)")
+            })
+        }
+        None => parse_context(raw).context(
+            "--context is not valid JSON; quote it for the shell, e.g. --context '{\"cart_id\": 1}', or pass --context @file.json",
+        ),
+    }
+}
+
+/// `text` as JSON; the error names the line, column and kind of mistake only.
+pub fn parse_context(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => {
+                "the JSON ends too early (an unclosed brace, bracket or string)"
+            }
+            serde_json::error::Category::Syntax => "a syntax error",
+            serde_json::error::Category::Data => "a value of the wrong kind",
+            serde_json::error::Category::Io => "a read error",
+        };
+        anyhow!("{what} at line {}, column {}", e.line(), e.column())
+    })
 }
 
 pub(crate) fn check_context(workflow: &Workflow, context: &Value) -> Result<()> {
@@ -247,7 +354,9 @@ async fn follow(
                 if since.elapsed() > UNREACHABLE_GRACE {
                     return Err(Exit(
                         1,
-                        anyhow!("lost the orchestration API at {base_url}: {e}"),
+                        anyhow!(
+                            "lost the orchestration API at {base_url}: {e}; task {task_uuid} is not followed any more, not stopped"
+                        ),
                     ));
                 }
                 tokio::time::sleep(POLL_INTERVAL).await;

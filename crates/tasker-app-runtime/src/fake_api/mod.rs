@@ -76,11 +76,16 @@ pub fn router(api: FakeApi) -> Router {
         .with_state(api)
 }
 
-/// Listens on `addr`, with a message that names the port when it is taken.
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("could not listen on {addr} (is the port taken? try --port)"))
+/// Listens on `addr`, with a message that names the port when it is taken
+/// and the caller's flag that changes it (`--port` for `fake-api`,
+/// `--fake-api-port` for `dev`).
+pub async fn bind(addr: SocketAddr, port_flag: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "could not listen on {addr} (is the port taken? choose another with {port_flag} N, \
+             or {port_flag} 0 for any free port)"
+        )
+    })
 }
 
 /// Serves the fake API on `listener` until `shutdown` resolves.

@@ -22,8 +22,9 @@ use chrono::Utc;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use tasker_shared::models::core::task_request::TaskRequest;
-use tasker_shared::types::api::orchestration::{TaskListResponse, TaskResponse};
+use tasker_shared::types::api::orchestration::TaskResponse;
 
+use super::lookup::{self, Answer, Existing, Sources};
 use crate::api::parse_retry_after;
 
 /// Statuses that mean "busy or restarting, try again".
@@ -36,8 +37,6 @@ const BUSY: [u16; 5] = [408, 429, 502, 503, 504];
 const DATABASE_ERROR_TRIES: u32 = 4;
 /// How long busy answers are tried again.
 pub const BUSY_PATIENCE: Duration = Duration::from_secs(120);
-/// How long an unreachable API is tried again (it may be restarting).
-const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(15);
 /// How long "template not found" is waited out: a workflow is known to
 /// orchestration only once a worker serving it has started.
 const TEMPLATE_WAIT: Duration = Duration::from_secs(20);
@@ -58,29 +57,70 @@ enum Next {
     Fail(String),
 }
 
-/// Create the task, retrying busy answers. `Err` carries a message that
-/// starts with `HTTP <status>` when the API answered.
+/// A task this run stands for.
+#[derive(Debug)]
+pub enum Created {
+    /// The API answered with the new task.
+    New(Box<TaskResponse>),
+    /// The answer to this run's create was lost, but the task exists: it
+    /// was created once.
+    AnswerLost(Existing),
+    /// The engine refused the create as a repeat of this idempotency key
+    /// (409): the task an earlier run created with it, same context.
+    Repeat(Existing),
+}
+
+/// Why there is no task to show.
+#[derive(Debug)]
+pub enum Failure {
+    /// The API answered, or could not be reached before the request went
+    /// out: nothing was created. Starts with `HTTP <status>` when it answered.
+    Refused(String),
+    /// The idempotency key belongs to a task created with another context.
+    KeyTaken(Existing),
+    /// The request went out, its answer was lost, and the engine's tables
+    /// have no task with its key.
+    NotCreated(String),
+    /// The request went out, its answer was lost, and neither the database
+    /// nor the API could say whether the task exists (`why`).
+    Unknown { message: String, why: String },
+}
+
+/// How long an unreachable API is tried again (it may be restarting).
+pub const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(15);
+
+/// Create the task, retrying busy answers and lost ones; when an answer was
+/// lost, the engine is asked whether the task exists (see `lookup`).
 pub async fn create(
-    http: &reqwest::Client,
-    base_url: &str,
+    sources: &Sources<'_>,
     request: &TaskRequest,
     workflow: &str,
-) -> Result<TaskResponse, String> {
-    let url = format!("{base_url}/v1/tasks");
+    unreachable_patience: Duration,
+) -> Result<Created, Failure> {
+    let url = format!("{}/v1/tasks", sources.base_url);
     let started = Instant::now();
     let mut busy_answers = 0u32;
     let mut database_errors = 0u32;
-    // Whether an earlier try may have created the task after all.
+    // Whether an earlier try may have created the task after all: its
+    // request went out and no answer said "not created".
     let mut maybe_created = false;
     let mut said_waiting = false;
     let mut said_busy = false;
     loop {
-        let next = match http.post(&url).json(request).send().await {
+        let next = match sources.http.post(&url).json(request).send().await {
             Ok(response) if response.status().is_success() => {
-                return response
-                    .json::<TaskResponse>()
-                    .await
-                    .map_err(|e| format!("the API's answer is not a task: {e}"));
+                return match response.json::<TaskResponse>().await {
+                    Ok(task) => Ok(Created::New(Box::new(task))),
+                    // The task was created; its answer is unreadable.
+                    Err(e) => {
+                        settle(
+                            sources,
+                            request,
+                            format!("the API's answer is not a task: {}", e.without_url()),
+                        )
+                        .await
+                    }
+                };
             }
             Ok(response) => {
                 let status = response.status();
@@ -101,10 +141,8 @@ pub async fn create(
                     tokio::time::sleep(Duration::from_millis(400)).await;
                     continue;
                 }
-                if status == StatusCode::CONFLICT && maybe_created {
-                    if let Some(task) = find_created(http, base_url, request).await {
-                        return Ok(task);
-                    }
+                if status == StatusCode::CONFLICT {
+                    return conflict(sources, request, maybe_created, &body).await;
                 }
                 if BUSY.contains(&status.as_u16()) {
                     busy_answers += 1;
@@ -121,20 +159,29 @@ pub async fn create(
                     started.elapsed(),
                 )
             }
-            Err(e)
-                if started.elapsed() < UNREACHABLE_PATIENCE
-                    && (e.is_connect() || e.is_timeout()) =>
-            {
-                maybe_created |= e.is_timeout();
-                Next::Retry(Duration::from_secs(1), format!("{e}"))
+            Err(e) => {
+                // A refused connection sent nothing; anything else (a reset,
+                // a timeout, a connection closed half-way) may have been
+                // acted on by a server that then died or gave up.
+                maybe_created |= !e.is_connect();
+                let message = e.without_url().to_string();
+                if started.elapsed() < unreachable_patience {
+                    Next::Retry(Duration::from_secs(1), message)
+                } else {
+                    Next::Fail(message)
+                }
             }
-            Err(e) => Next::Fail(format!("{e}")),
         };
         match next {
-            Next::Fail(message) => return Err(message),
+            Next::Fail(message) if maybe_created => {
+                return settle(sources, request, message).await;
+            }
+            Next::Fail(message) => return Err(Failure::Refused(message)),
             Next::Retry(wait, why) => {
                 if !said_busy {
-                    eprintln!("the orchestration API is busy ({why}); trying again ...");
+                    eprintln!(
+                        "the orchestration API is busy or unreachable ({why}); trying again ..."
+                    );
                     said_busy = true;
                 }
                 tokio::time::sleep(wait).await;
@@ -143,44 +190,37 @@ pub async fn create(
     }
 }
 
-/// The task an earlier, seemingly failed try created: the newest tasks of
-/// this namespace, initiator and source (the API lists newest first) are
-/// searched for this run's id.
-async fn find_created(
-    http: &reqwest::Client,
-    base_url: &str,
+/// The last try failed after an earlier one may have created the task: the
+/// engine's tables (or its API) say whether it exists.
+async fn settle(
+    sources: &Sources<'_>,
     request: &TaskRequest,
-) -> Option<TaskResponse> {
-    let run_id = request.context.get(super::RUN_ID_KEY)?;
-    for page in 1..=3 {
-        let page = page.to_string();
-        let listed: TaskListResponse = http
-            .get(format!("{base_url}/v1/tasks"))
-            .query(&[
-                ("namespace", request.namespace.as_str()),
-                ("initiator", request.initiator.as_str()),
-                ("source_system", request.source_system.as_str()),
-                ("per_page", "100"),
-                ("page", page.as_str()),
-            ])
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        if let Some(task) = listed
-            .tasks
-            .iter()
-            .find(|t| t.context.get(super::RUN_ID_KEY) == Some(run_id))
-        {
-            return Some(task.clone());
-        }
-        if listed.tasks.len() < 100 {
-            break;
-        }
+    message: String,
+) -> Result<Created, Failure> {
+    match lookup::find(sources, request).await {
+        Answer::Found(existing) => Ok(Created::AnswerLost(existing)),
+        Answer::Absent => Err(Failure::NotCreated(message)),
+        Answer::Unknown(why) => Err(Failure::Unknown { message, why }),
     }
-    None
+}
+
+/// A 409: a task with this idempotency key exists. It is this run's own
+/// (an earlier try's answer was lost) or an earlier run's with the same key.
+async fn conflict(
+    sources: &Sources<'_>,
+    request: &TaskRequest,
+    maybe_created: bool,
+    body: &str,
+) -> Result<Created, Failure> {
+    let refused = || Failure::Refused(format!("HTTP 409: {}", body.trim()));
+    match lookup::find(sources, request).await {
+        Answer::Found(existing) if maybe_created => Ok(Created::AnswerLost(existing)),
+        Answer::Found(existing) if lookup::same_context(&existing.context, &request.context) => {
+            Ok(Created::Repeat(existing))
+        }
+        Answer::Found(existing) => Err(Failure::KeyTaken(existing)),
+        Answer::Absent | Answer::Unknown(_) => Err(refused()),
+    }
 }
 
 /// The decision for one answer that was not a success, given how many busy
