@@ -9,9 +9,10 @@ a file fails are `tasker-app-db`'s (shared with the app's `migrate`); this
 module executes them with the sync `postgres` client.
 */
 
-use super::connect::db_error_text;
+use super::connect::{self, db_error_text};
 use super::deferred::Deferred;
 use super::engine::{self, EngineMigration};
+use super::interrupt;
 use super::objects;
 use super::sources::{DbObject, DbSources, SqlFile};
 use crate::error::{CliError, Exit};
@@ -23,7 +24,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Instant;
 use tasker_app_db::decide::{self, MigrationStep, OnError, Round, Status};
-use tasker_app_db::sql;
+use tasker_app_db::{lock, sql};
 
 /// What one apply did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -61,13 +62,58 @@ pub struct Inputs<'a> {
     pub url: &'a str,
 }
 
-/// Applies all pending steps in one transaction and commits.
+/// Applies all pending steps in one transaction and commits, holding the
+/// migration lock every migration path takes (`tasker_app_db::lock`; an
+/// app's `migrate` too), and cancelling the server's work on Ctrl-C.
 pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<Report> {
+    let progress = interrupt::Progress::default();
+    let _interrupt = match connect::connector_for(inputs.url) {
+        Ok(tls) => Some(interrupt::Guard::install(client, tls, progress.clone())),
+        Err(_) => None,
+    };
+    let started = Instant::now();
+    take_migration_lock(client, shell, inputs.url)?;
+    let result = apply_locked(client, inputs, shell, &progress);
+    // The session ends soon anyway; unlocking now lets a waiting run go on.
+    let _ = client.execute(lock::UNLOCK, &[&lock::MIGRATION_LOCK_KEY]);
+    let mut report = result?;
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+/// Takes the migration lock, saying who holds it when it has to wait.
+fn take_migration_lock(client: &mut Client, shell: &Shell, url: &str) -> Result<()> {
+    let failed =
+        |e: postgres::Error| anyhow!("cannot take the migration lock: {}", db_error_text(&e, url));
+    let key = lock::MIGRATION_LOCK_KEY;
+    let taken: bool = client
+        .query_one(lock::TRY_LOCK, &[&key])
+        .map_err(failed)?
+        .get(0);
+    if taken {
+        return Ok(());
+    }
+    let holder = client.query_opt(lock::HOLDER, &[&key]).map_err(failed)?;
+    let message = match holder {
+        Some(row) => lock::waiting_message(Some(row.get(0)), row.get(1), row.get(2), row.get(3)),
+        None => lock::waiting_message(None, 0.0, "", ""),
+    };
+    shell.status("waiting", message);
+    client.execute(lock::LOCK, &[&key]).map_err(failed)?;
+    shell.status("locked", "the other migration ended; going on");
+    Ok(())
+}
+
+fn apply_locked(
+    client: &mut Client,
+    inputs: &Inputs<'_>,
+    shell: &Shell,
+    progress: &interrupt::Progress,
+) -> Result<Report> {
     let shell = &Deferred {
         shell,
         lines: Default::default(),
     };
-    let started = Instant::now();
     let mut report = Report::default();
     let mut tx = client.transaction().context("cannot start a transaction")?;
     let url = inputs.url;
@@ -94,10 +140,10 @@ pub fn apply(client: &mut Client, inputs: &Inputs<'_>, shell: &Shell) -> Result<
     app_migrations_step(&mut tx, inputs.sources, &mut report, shell, url)?;
     objects_step(&mut tx, inputs, &mut report, shell)?;
 
+    progress.committing();
     tx.commit()
         .map_err(|e| anyhow!("the database refused to commit: {}", db_error_text(&e, url)))?;
     shell.print();
-    report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
 }
 

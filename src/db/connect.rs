@@ -42,6 +42,12 @@ pub fn parse(url: &str) -> Result<(Config, TlsSettings)> {
     Ok((config, settings))
 }
 
+/// The TLS connector for `url` (what a cancel request goes through).
+pub fn connector_for(url: &str) -> Result<MakeRustlsConnect> {
+    let (_, settings) = parse(url)?;
+    tls::connector(&settings).map_err(|why| anyhow::anyhow!(why))
+}
+
 /// Connects, or fails within [`CONNECT_TIMEOUT`] with a message and a next step.
 pub fn connect(url: &str) -> Result<Client> {
     let (mut config, settings) = parse(url)?;

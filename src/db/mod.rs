@@ -37,6 +37,7 @@ pub mod apply;
 pub mod connect;
 pub mod deferred;
 pub mod engine;
+pub mod interrupt;
 pub mod objects;
 pub mod preflight;
 pub mod sources;

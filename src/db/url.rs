@@ -7,9 +7,12 @@ PostgreSQL accepts two forms, and both carry passwords in several places:
 - key=value strings: `password=PASSWORD`, `password = PASSWORD`, quoted
   `password='it''s \' here'`, unquoted with backslash escapes.
 
-[`check`] refuses, as a usage error and before anything is written, what is not
-a PostgreSQL connection string (wrong scheme, unparsable, or a URL whose
-password holds an unencoded `@`, which the driver would split into a host).
+[`check`] refuses, as a usage error and before anything is written, what the
+one URL rule shared with every generated app refuses
+([`tasker_app_db::url`]: wrong scheme, an unencoded `@` in the password, no
+host, user or database, a Unix socket, a parameter one side would not read
+alike...), so what `build` accepts (and writes to the app's `.env`, through
+[`app_url`]) the app accepts.
 Every message tasker-app prints about a database goes through [`redact`] or
 [`describe`], and every error text from the driver goes through [`scrub`]; the
 shell scrubs every line it prints once more (see `Shell::hide`).
@@ -18,49 +21,38 @@ shell scrubs every line it prints once more (see `Shell::hide`).
 use crate::error::CliError;
 // The redaction rules themselves are shared with the generated apps' runtime.
 pub use tasker_app_db::redact::{after_scheme, hide_secret, redact};
-use tasker_app_db::redact::{percent_decode, raw_password, userinfo_end};
+use tasker_app_db::redact::{percent_decode, raw_password};
+use tasker_app_db::url::EXAMPLE;
 
-const SCHEMES: [&str; 2] = ["postgresql://", "postgres://"];
-
-/// Checks that `url` is a PostgreSQL connection string the driver reads the way
-/// the user meant it; the error (exit 2) names the problem and the fix, with
-/// the password hidden.
+/// Checks that `url` is a database URL by the one rule the CLI and every
+/// generated app share ([`tasker_app_db::url::parse`]: what `build` accepts,
+/// the app accepts), and that the driver reads it the way the user meant
+/// it; the error (exit 2) names the problem and the fix, with the password
+/// hidden.
 pub fn check(url: &str) -> Result<(), CliError> {
     let shown = redact(url);
-    let example = "write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME (percent-encode @ : / ? # in the password, e.g. @ as %40), or as key=value pairs: host=HOST user=USER password=PASSWORD dbname=DB";
-    if let Some(rest_start) = after_scheme(url) {
-        let scheme = &url[..rest_start];
-        if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
-            return Err(CliError::usage(format!(
-                "the database URL `{shown}` is not a PostgreSQL URL: its scheme is `{}`, tasker-app needs postgresql://",
-                &url[..rest_start - 3]
-            ))
-            .with_help(example));
-        }
-        if userinfo_end(&url[rest_start..]).is_none() {
-            return Err(CliError::usage(format!(
-                "the database URL `{shown}` cannot be read safely: it has more than one `@`, or an `@` after a `/` or `?` (an unencoded `@` or `/` in the password?)"
-            ))
-            .with_help(example));
-        }
-    }
-    // The TLS settings (sslmode, sslrootcert) are read by tasker-app itself;
-    // the rest goes to the driver's parser.
-    let driver_part = super::tls::split(url).map_err(|e| {
+    let invalid = |why: &str| {
         CliError::usage(format!(
             "the database URL `{shown}` is not valid: {}",
-            scrub(&e, url)
+            scrub(why, url)
         ))
-        .with_help(example)
-    })?;
+        .with_help(EXAMPLE)
+    };
+    tasker_app_db::url::parse(url).map_err(|why| invalid(&why))?;
+    // The TLS settings (sslmode, sslrootcert) are read by tasker-app itself;
+    // the rest goes to the driver's parser.
+    let driver_part = super::tls::split(url).map_err(|e| invalid(&e))?;
     if let Err(e) = driver_part.0.parse::<postgres::Config>() {
-        return Err(CliError::usage(format!(
-            "the database URL `{shown}` is not valid: {}",
-            scrub(&e.to_string(), url)
-        ))
-        .with_help(example));
+        return Err(invalid(&e.to_string()));
     }
     Ok(())
+}
+
+/// The URL the app is given (its `.env`): `url` written in the one form the
+/// app, its driver and the engine read alike. `None` when the rule refuses
+/// it (then [`check`] says why).
+pub fn app_url(url: &str) -> Option<String> {
+    tasker_app_db::url::parse(url).ok().map(|c| c.app_url())
 }
 
 /// The password in a URL or key=value string, percent-decoded, if any.

@@ -185,3 +185,19 @@ proptest! {
         }
     }
 }
+
+// Issue 17: build wrote a .env the app refused (two rules for one URL). The
+// table is tasker-app-db's, the same the runtime's settings are tested with.
+#[test]
+fn the_cli_accepts_exactly_the_shared_table() {
+    for (input, expected) in tasker_app_db::url::CASES {
+        match (check(input), expected) {
+            (Ok(()), Ok(app)) => assert_eq!(app_url(input).as_deref(), Some(*app), "{input}"),
+            (Err(e), Err(word)) => {
+                assert!(e.message.contains(word), "{input}: {}", e.message);
+                assert_eq!(e.exit, crate::error::Exit::Usage);
+            }
+            (got, _) => panic!("{input}: {got:?}"),
+        }
+    }
+}

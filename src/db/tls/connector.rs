@@ -57,8 +57,13 @@ fn load_roots(roots: &Roots) -> Result<RootCertStore, String> {
     let mut store = RootCertStore::empty();
     match roots {
         Roots::File(path) => {
-            let certs = CertificateDer::pem_file_iter(path)
-                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            // Only a regular file of bounded size: /dev/zero would fill the
+            // memory, a FIFO would block past the connect timeout.
+            let bytes =
+                tasker_app_db::files::read_regular(path, tasker_app_db::files::MAX_CERT_FILE)
+                    .map_err(|e| format!("cannot read the CA certificate file sslrootcert: {e}"))?;
+            let certs = CertificateDer::pem_slice_iter(&bytes)
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| {
                     format!(
                         "cannot read the CA certificate file sslrootcert={}: {e}",

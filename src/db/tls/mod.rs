@@ -154,7 +154,7 @@ pub fn split(conn: &str) -> Result<(String, TlsSettings), String> {
         }
         Ok(true)
     };
-    let rest = if super::url::after_scheme(conn).is_some() {
+    let rest = if tasker_app_db::redact::after_scheme(conn).is_some() {
         split_url(conn, &mut take)?
     } else {
         split_key_values(conn, &mut take)?
@@ -193,7 +193,7 @@ fn split_url(url: &str, take: &mut Take) -> Result<String, String> {
     let mut kept = Vec::new();
     for pair in url[q + 1..].split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if !take(key, percent_decode(value))? {
+        if !take(key, tasker_app_db::redact::percent_decode(value))? {
             kept.push(pair);
         }
     }
@@ -202,29 +202,6 @@ fn split_url(url: &str, take: &mut Take) -> Result<String, String> {
     } else {
         Ok(format!("{}?{}", &url[..q], kept.join("&")))
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `host=h sslmode='verify-full' ...`: libpq's key=value syntax (spaces
