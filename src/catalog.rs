@@ -72,46 +72,6 @@ pub fn load() -> Result<Catalog> {
     from_root(&TEMPLATES, "templates".to_string(), None)
 }
 
-/// The catalog to use: `--catalog DIR` (or `TASKER_APP_CATALOG`, already
-/// merged into `dir` by clap) when given, else the embedded one.
-pub fn choose(dir: Option<&std::path::Path>) -> Result<Catalog> {
-    match dir {
-        Some(dir) => crate::catalog_dir::load(dir),
-        None => load(),
-    }
-}
-
-/// The catalog for the app in `app_dir`: `--catalog` (or TASKER_APP_CATALOG)
-/// when given, else the one its manifest records, else the embedded one.
-/// `manifest`: the app's manifest when the caller has read it already
-/// (update); `None` reads it here, a damaged one counting as absent (build
-/// reports it with the other options).
-pub fn for_app(
-    flag: Option<&std::path::Path>,
-    app_dir: &std::path::Path,
-    manifest: Option<&crate::manifest::Manifest>,
-) -> Result<Catalog> {
-    if flag.is_some() {
-        return choose(flag);
-    }
-    let recorded = match manifest {
-        Some(m) => m.catalog.clone(),
-        None => crate::manifest::Manifest::read(app_dir)
-            .ok()
-            .flatten()
-            .and_then(|m| m.catalog),
-    };
-    match recorded {
-        Some(dir) => crate::catalog_dir::load(std::path::Path::new(&dir)).with_context(|| {
-            format!(
-                "the app was generated from the catalog {dir} ({}); restore that folder, or pass --catalog with where it is now",
-                app_dir.join(crate::manifest::PATH).display()
-            )
-        }),
-        None => load(),
-    }
-}
-
 /// The embedded catalog's folder tree (`tasker-app catalog export`).
 pub fn embedded_tree() -> &'static Dir<'static> {
     &TEMPLATES
@@ -168,6 +128,20 @@ fn load_workflow(root: &str, dir: &'static Dir<'static>) -> Result<Workflow> {
         .ok_or_else(|| anyhow!("{origin}/template.toml is missing"))?;
     let meta: TemplateToml =
         toml::from_str(toml_text).with_context(|| format!("{origin}/template.toml is invalid"))?;
+    // Both end up in paths and manifests: the path rule, and a plain name.
+    crate::app_path::AppPath::parse(&meta.workflow)
+        .map_err(|e| anyhow!("{origin}/template.toml: workflow {e}"))?;
+    if meta.name.is_empty()
+        || !meta
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(anyhow!(
+            "{origin}/template.toml: name `{}` must be lower-case letters, digits, `-` and `_`",
+            meta.name.escape_debug()
+        ));
+    }
     let files = dir
         .get_dir(dir.path().join("files"))
         .ok_or_else(|| anyhow!("{origin}/files is missing"))?;

@@ -5,9 +5,11 @@ See docs/ARCHITECTURE.md for the map.
 */
 
 pub mod api_url;
+pub mod app_path;
 pub mod apply;
 pub mod catalog;
 pub mod catalog_dir;
+pub mod catalog_source;
 pub mod cli;
 pub mod commands;
 pub mod db;

@@ -15,6 +15,12 @@ use tasker_app::terminal_text::escape;
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The rendering child of a folder catalog (see `catalog_source`): not a command.
+    if let [_, arg, request] = args.as_slice()
+        && arg == tasker_app::catalog_source::CHILD_ARG
+    {
+        return ExitCode::from(tasker_app::catalog_source::child_main(&request.to_string_lossy()));
+    }
     let cli = match tasker_app::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {

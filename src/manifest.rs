@@ -4,6 +4,7 @@ the user edited from one that is unchanged since it was generated, and can reuse
 the answers (templates, API URL, observability) of the first run.
 */
 
+use crate::app_path::AppPath;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -11,6 +12,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const PATH: &str = ".tasker-app/manifest.toml";
+
+/// Far more than any manifest (one line per generated file).
+const READ_LIMIT: u64 = 16 << 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -53,13 +57,61 @@ impl Manifest {
                 && manifest.templates.iter().all(|t| !t.trim().is_empty()),
             "the manifest is not valid: `templates` must name at least one workflow, none empty"
         );
+        manifest.check_paths()?;
+        crate::names::validate_app_name(&manifest.answers.app_name).map_err(|e| {
+            anyhow::anyhow!("the manifest is not valid: its app_name: {}", e.message)
+        })?;
         Ok(manifest)
+    }
+
+    /// Every recorded path is one the path rule accepts, in its normal form,
+    /// outside `.tasker-app/`, with a sha256 as its value: a manifest may come
+    /// from someone else's repository, and update removes what it lists.
+    fn check_paths(&self) -> Result<()> {
+        for (path, hash) in &self.files {
+            let checked = AppPath::parse(path)
+                .map_err(|e| anyhow::anyhow!("the manifest is not valid: the file {e}"))?;
+            anyhow::ensure!(
+                checked.as_str() == path,
+                "the manifest is not valid: the file `{}` is not written in its plain form `{checked}`",
+                path.escape_debug()
+            );
+            anyhow::ensure!(
+                !path.starts_with(".tasker-app/"),
+                "the manifest is not valid: the file `{}` is tasker-app's own bookkeeping, not a generated file",
+                path.escape_debug()
+            );
+            anyhow::ensure!(
+                hash.len() == 64
+                    && hash
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+                "the manifest is not valid: the file `{}` has `{}` where a sha256 (64 hex digits) belongs",
+                path.escape_debug(),
+                hash.escape_debug()
+            );
+        }
+        Ok(())
+    }
+
+    /// The recorded files as checked paths (every key passed [`Self::parse`]).
+    pub fn paths(&self) -> impl Iterator<Item = (AppPath, &String)> {
+        self.files
+            .iter()
+            .filter_map(|(p, h)| Some((AppPath::parse(p).ok()?, h)))
     }
 
     /// Reads `APP/.tasker-app/manifest.toml`; `Ok(None)` if there is none.
     pub fn read(app_dir: &Path) -> Result<Option<Self>> {
         let path = app_dir.join(PATH);
-        match std::fs::read_to_string(&path) {
+        // Without following a link, never a FIFO or a device, bounded.
+        let read = crate::app_path::read_confined(app_dir, &AppPath::parse(PATH)?, READ_LIMIT)
+            .and_then(|bytes| match bytes {
+                Some(bytes) => String::from_utf8(bytes)
+                    .map_err(|_| std::io::Error::other("it is not UTF-8 text")),
+                None => Err(std::io::ErrorKind::NotFound.into()),
+            });
+        match read {
             Ok(text) => Self::parse(&text)
                 .with_context(|| {
                     format!(
@@ -99,8 +151,8 @@ mod tests {
                 observability: false,
             },
             files: [
-                ("z.rs".to_string(), "1".to_string()),
-                ("a.rs".to_string(), "2".to_string()),
+                ("z.rs".to_string(), sha256_hex(b"1")),
+                ("a.rs".to_string(), sha256_hex(b"2")),
             ]
             .into(),
         };

@@ -74,10 +74,9 @@ const RESERVED: &[&str] = &[
     "yield",
 ];
 
-/// Windows device names: a folder with such a name cannot be created there.
-const DEVICE_NAMES: &[&str] = &[
-    "con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3",
-];
+/// Windows device names: a folder with such a name cannot be created there
+/// (the one list: `app_path::is_device_name`).
+use crate::app_path::is_device_name;
 
 const MAX_LEN: usize = 64;
 
@@ -138,7 +137,7 @@ pub fn validate_app_name(name: &str) -> Result<(), CliError> {
     if RESERVED.contains(&lower.as_str()) || RESERVED.contains(&lower.replace('-', "_").as_str()) {
         return Err(refuse("it is a reserved name in Rust or Cargo".into()));
     }
-    if DEVICE_NAMES.contains(&lower.as_str()) {
+    if is_device_name(&lower) {
         return Err(refuse("it is a reserved device name on Windows".into()));
     }
     if let Some(dep) = dependency_named(name) {
@@ -183,9 +182,7 @@ pub fn suggest(name: &str) -> Option<String> {
     }
     out.truncate(MAX_LEN);
     let mut out = out.trim_end_matches('-').to_string();
-    if RESERVED.contains(&out.as_str())
-        || DEVICE_NAMES.contains(&out.as_str())
-        || dependency_named(&out).is_some()
+    if RESERVED.contains(&out.as_str()) || is_device_name(&out) || dependency_named(&out).is_some()
     {
         out = format!("{out}-app");
     }
@@ -223,6 +220,9 @@ mod tests {
             ("-x", "starts with"),
             ("shop!", "`!`"),
             ("nul", "device"),
+            ("lpt5", "device"),
+            ("com9", "device"),
+            ("CON", "device"),
             // Issue 11: names of the app's dependencies broke its Cargo.lock.
             ("tokio", "depends on the crate `tokio`"),
             ("serde", "depends on the crate `serde`"),
@@ -278,7 +278,7 @@ mod tests {
 
         #[test]
         fn valid_looking_names_are_accepted(name in "[a-z][a-z0-9_-]{0,30}[a-z0-9]") {
-            let reserved = RESERVED.contains(&name.as_str()) || RESERVED.contains(&name.replace('-', "_").as_str()) || DEVICE_NAMES.contains(&name.as_str()) || dependency_named(&name).is_some();
+            let reserved = RESERVED.contains(&name.as_str()) || RESERVED.contains(&name.replace('-', "_").as_str()) || is_device_name(&name) || dependency_named(&name).is_some();
             prop_assert_eq!(validate_app_name(&name).is_ok(), !reserved);
         }
     }

@@ -154,10 +154,24 @@ pub trait Existing {
 pub struct DiskTree<'a>(pub &'a Path);
 
 impl Existing for DiskTree<'_> {
+    /// Only a regular file reached without a link, read up to a limit: the
+    /// path may come from a manifest someone else wrote. A link, a special
+    /// file or a folder reads as nothing here; the applier refuses to write
+    /// or remove through it (`apply::links`). A longer file reads as its
+    /// first bytes, which never match what tasker-app generates.
     fn read(&self, rel: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.0.join(rel)).ok()
+        use std::io::Read;
+        let path = crate::app_path::AppPath::parse(rel).ok()?;
+        crate::app_path::check_on_disk(self.0, &path, crate::app_path::Expect::File).ok()?;
+        let file = crate::app_path::open_no_follow(&path.under(self.0)).ok()?;
+        let mut bytes = Vec::new();
+        file.take(READ_LIMIT).read_to_end(&mut bytes).ok()?;
+        Some(bytes)
     }
 }
+
+/// More than any file tasker-app generates (the app's Cargo.lock is ~200 KB).
+const READ_LIMIT: u64 = 64 << 20;
 
 impl Existing for BTreeMap<String, Vec<u8>> {
     fn read(&self, rel: &str) -> Option<Vec<u8>> {
@@ -358,9 +372,10 @@ pub fn classify(rendered: Vec<RenderedFile>, inputs: Inputs<'_>) -> Plan {
             continue;
         };
         // A vendored crate is replaced as a unit: its dropped files go in any mode.
+        // Nothing is removed that is not exactly what was recorded.
         let managed = crate::vendor::is_managed(path);
         let unchanged = sha256_hex(&bytes) == *recorded;
-        let action = if managed || (mode == Mode::Update && unchanged) {
+        let action = if unchanged && (managed || mode == Mode::Update) {
             Action::Remove
         } else {
             kept.insert(path.clone(), recorded.clone());
@@ -369,8 +384,8 @@ pub fn classify(rendered: Vec<RenderedFile>, inputs: Inputs<'_>) -> Plan {
         let mut plan = FilePlan::new(path.clone(), action, bytes);
         plan.sha256 = recorded.clone();
         plan.note = Some(match (action, unchanged) {
-            (Action::Remove, true) => "no longer generated, unchanged".to_string(),
-            (Action::Remove, _) => "no longer part of the vendored crate".to_string(),
+            (Action::Remove, _) if managed => "no longer part of the vendored crate".to_string(),
+            (Action::Remove, _) => "no longer generated, unchanged".to_string(),
             (_, true) => {
                 "no longer generated; left as it is (`tasker-app update` removes it)".to_string()
             }

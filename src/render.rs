@@ -10,6 +10,15 @@ use std::path::{Component, Path};
 
 pub const TERA_SUFFIX: &str = ".tera";
 
+static TRACE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// From now on, names each template on stderr (after `prefix`) before it is
+/// rendered: the rendering child (`catalog_source`) does, so whatever ends
+/// it is reported against the file.
+pub fn trace_templates(prefix: &'static str) {
+    let _ = TRACE.set(prefix);
+}
+
 /// A file of the generated app: its path relative to the app folder and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFile {
@@ -47,6 +56,9 @@ pub fn render_dir(
             continue;
         }
         if let Some(target) = rel_str.strip_suffix(TERA_SUFFIX) {
+            if let Some(prefix) = TRACE.get() {
+                eprintln!("{prefix}{origin}/{rel_str}");
+            }
             let source = file
                 .contents_utf8()
                 .with_context(|| format!("{origin}/{rel_str} is not UTF-8"))?;

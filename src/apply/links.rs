@@ -1,5 +1,7 @@
 /*!
-tasker-app writes only inside the app folder. A symlink inside an existing app
+tasker-app writes only inside the app folder, and only where a file can go.
+Every path a run could write or remove passes the path rule
+(`crate::app_path`) and is checked on disk before anything is written. A symlink inside an existing app
 (a folder such as `src/` linked to a shared checkout, or a file linked
 elsewhere) would take a write out of the app, or silently replace the owner's
 link with a plain file; so before anything is written, every path a run could
@@ -10,53 +12,82 @@ The app folder itself may be a link (build's own folder rule decides that);
 only what lies below it is checked.
 */
 
+use crate::app_path::{AppPath, Expect, Obstacle, check_on_disk};
 use crate::error::{CliError, Exit};
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Refuses when any of `rel_paths` (relative to `app_dir`) passes through, or
-/// is, a symlink. Paths that do not exist yet are fine up to where they stop.
+/// Refuses when any of `rel_paths` (relative to `app_dir`) is not a path the
+/// path rule accepts, passes through or is a symlink, meets a file where a
+/// folder is needed, or is a folder or a special file where the run needs to
+/// put a file. Paths that do not exist yet are fine up to where they stop.
+/// Every obstacle is named at once; nothing has been written.
 pub fn refuse_links<'a>(
     app_dir: &Path,
     rel_paths: impl IntoIterator<Item = &'a str>,
 ) -> Result<()> {
-    let mut links: Vec<PathBuf> = Vec::new();
+    let mut obstacles: Vec<Obstacle> = Vec::new();
+    let mut refused = Vec::new();
     for rel in rel_paths {
-        let mut at = app_dir.to_path_buf();
-        for part in Path::new(rel).components() {
-            at.push(part);
-            match at.symlink_metadata() {
-                Ok(m) if m.file_type().is_symlink() => {
-                    if !links.contains(&at) {
-                        links.push(at.clone());
-                    }
-                    break;
-                }
-                Ok(_) => {}
-                Err(_) => break, // does not exist (yet): nothing further to follow
+        let path = match AppPath::parse(rel) {
+            Ok(path) => path,
+            Err(e) => {
+                refused.push(e.to_string());
+                continue;
+            }
+        };
+        if let Err(o) = check_on_disk(app_dir, &path, Expect::FileOrNothing) {
+            if !obstacles.contains(&o) {
+                obstacles.push(o);
             }
         }
     }
-    if links.is_empty() {
-        return Ok(());
+    if !refused.is_empty() {
+        return Err(CliError::new(
+            Exit::Failed,
+            format!(
+                "this run would write or remove paths outside the app: {}; nothing was written",
+                refused.join(", ")
+            ),
+        )
+        .with_help("the paths come from the app's manifest or the catalog: fix or remove those entries (or the manifest, to start over), then run again")
+        .into());
     }
-    let named: Vec<String> = links
-        .iter()
-        .map(|l| match std::fs::read_link(l) {
-            Ok(to) => format!("{} (-> {})", l.display(), to.display()),
-            Err(_) => l.display().to_string(),
-        })
-        .collect();
-    Err(CliError::new(
-        Exit::Failed,
-        format!(
-            "{} a symlink inside the app that this run would write through or replace: {}; tasker-app writes only inside the app folder; nothing was written",
-            if links.len() == 1 { "there is" } else { "there are" },
-            named.join(", ")
-        ),
-    )
-    .with_help("replace each link with a copy of what it points to (e.g. `cp -a --remove-destination \"$(readlink LINK)\" LINK` for a file), or move it away, then run again")
-    .into())
+    let (links, others): (Vec<Obstacle>, Vec<Obstacle>) = obstacles
+        .into_iter()
+        .partition(|o| matches!(o, Obstacle::Link(..)));
+    if !links.is_empty() {
+        let named: Vec<String> = links
+            .iter()
+            .map(|l| match l {
+                Obstacle::Link(at, to) => format!("{} (-> {})", at.display(), to.display()),
+                other => other.to_string(),
+            })
+            .collect();
+        return Err(CliError::new(
+            Exit::Failed,
+            format!(
+                "{} a symlink inside the app that this run would write through or replace: {}; tasker-app writes only inside the app folder; nothing was written",
+                if links.len() == 1 { "there is" } else { "there are" },
+                named.join(", ")
+            ),
+        )
+        .with_help("replace each link with a copy of what it points to (e.g. `cp -a --remove-destination \"$(readlink LINK)\" LINK` for a file), or move it away, then run again")
+        .into());
+    }
+    if !others.is_empty() {
+        let named: Vec<String> = others.iter().map(ToString::to_string).collect();
+        return Err(CliError::new(
+            Exit::Failed,
+            format!(
+                "this run cannot put its files in place: {}; nothing was written",
+                named.join("; ")
+            ),
+        )
+        .with_help("move each of them away (or rename it), then run again")
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(all(test, unix))]

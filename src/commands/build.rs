@@ -4,7 +4,7 @@ database -> next steps. Each stage is its own function so the story of a run
 reads top to bottom in [`run`].
 */
 
-use crate::catalog::{self, Catalog, Workflow};
+use crate::catalog::{Catalog, Workflow};
 use crate::cli::{BuildArgs, Format, OnConflict};
 use crate::error::{CliError, Exit};
 use crate::manifest::{Answers, Manifest};
@@ -28,16 +28,31 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
     let catalog = match &args.app_name {
         Some(name) => {
             names::validate_app_name(name)?;
-            catalog::for_app(args.catalog.as_deref(), &args.output_dir.join(name), None)?
+            crate::catalog_source::for_app(
+                args.catalog.as_deref(),
+                &args.output_dir.join(name),
+                None,
+            )?
         }
-        None => catalog::choose(args.catalog.as_deref())?,
+        None => crate::catalog_source::choose(args.catalog.as_deref())?,
     };
     if crate::wizard::should_ask(&args, shell) {
         crate::wizard::ask(&mut args, &catalog, shell)?;
     }
+    // Held from before the manifest is read until the run ends: the plan and
+    // the writes see the same app. A dry run writes nothing and takes none.
+    let app_dir = args.output_dir.join(
+        args.app_name
+            .as_deref()
+            .unwrap_or(crate::wizard::DEFAULT_APP_NAME),
+    );
+    let _lock = match args.dry_run {
+        true => None,
+        false => apply::lock::AppLock::acquire_if_exists(&app_dir, shell)?,
+    };
     let opts = check_options(&args, &catalog)?;
     let workflows: Vec<&Workflow> = catalog.resolve(&opts.templates)?;
-    let rendered = plan::render_app(&catalog, &opts.answers, &workflows)?;
+    let rendered = crate::catalog_source::render(&catalog, &opts.answers, &workflows)?;
     let mut plan = plan::classify(
         rendered,
         plan::Inputs {

@@ -2,14 +2,14 @@
 `tasker-app list-templates`: the catalog (embedded, or `--catalog DIR`) as text or the contract's JSON.
 */
 
-use crate::catalog::{self, Workflow};
+use crate::catalog::Workflow;
 use crate::cli::{Format, ListArgs};
 use crate::shell::Shell;
 use anyhow::Result;
 use serde_json::{Value, json};
 
 pub fn run(args: ListArgs, shell: &Shell) -> Result<()> {
-    let catalog = catalog::choose(args.catalog.as_deref())?;
+    let catalog = crate::catalog_source::choose(args.catalog.as_deref())?;
     match args.format {
         Format::Json => {
             let templates: Vec<Value> = catalog.workflows.iter().map(to_json).collect();

@@ -11,7 +11,7 @@ build: abort (exit 3, nothing written), merge (markers), skip, overwrite,
 backup. The database is migrated afterwards when a URL is given, as in build.
 */
 
-use crate::catalog::{self, Catalog};
+use crate::catalog::Catalog;
 use crate::cli::{Format, UpdateArgs};
 use crate::commands::build::{Policy, database_url_to_prepare, plan_json, write_and_prepare};
 use crate::error::{CliError, Exit};
@@ -22,8 +22,15 @@ use crate::{api_url, merge};
 use anyhow::Result;
 
 pub fn run(args: UpdateArgs, shell: &Shell) -> Result<()> {
+    // Held from before the manifest is read until the run ends (a dry run
+    // writes nothing and takes none).
+    let _lock = match args.dry_run {
+        true => None,
+        false => crate::apply::lock::AppLock::acquire_if_exists(&args.app_dir, shell)?,
+    };
     let previous = read_manifest(&args)?;
-    let catalog = catalog::for_app(args.catalog.as_deref(), &args.app_dir, Some(&previous))?;
+    let catalog =
+        crate::catalog_source::for_app(args.catalog.as_deref(), &args.app_dir, Some(&previous))?;
     let templates = chosen_templates(&args, &previous, &catalog)?;
     let answers = Answers {
         api_base_url: api_url::from_manifest(
@@ -35,7 +42,7 @@ pub fn run(args: UpdateArgs, shell: &Shell) -> Result<()> {
     let database_url = database_url_to_prepare(args.database_url.as_deref(), args.skip_db)?;
 
     let workflows = catalog.resolve(&templates)?;
-    let rendered = plan::render_app(&catalog, &answers, &workflows)?;
+    let rendered = crate::catalog_source::render(&catalog, &answers, &workflows)?;
     let mut plan = plan::classify(
         rendered,
         plan::Inputs {
@@ -188,7 +195,7 @@ fn print_dry_run(plan: &Plan, format: Format, shell: &Shell) -> Result<()> {
         out.push_str(&format!("{verb:>12}  {}\n", f.path));
         if f.path != manifest::PATH {
             // Only files that change are read again, for their diff.
-            let on_disk = std::fs::read(plan.app_dir.join(&f.path)).ok();
+            let on_disk = plan::Existing::read(&DiskTree(&plan.app_dir), &f.path);
             out.push_str(&merge::unified(&f.path, on_disk.as_deref(), new));
         }
     }
