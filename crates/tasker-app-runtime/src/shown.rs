@@ -11,7 +11,8 @@
 //!   a driver's) cannot leak one either, percent-encoded or not.
 //! - Values echoed from arguments ([`value`]) and whole messages
 //!   ([`message`]) have their control characters escaped (`ESC` as
-//!   `\u{1b}`): an argument cannot recolour, retitle or clear the terminal.
+//!   `\u001b`, the CLI's rule): an argument cannot recolour, retitle or
+//!   clear the terminal.
 
 use std::sync::OnceLock;
 
@@ -83,22 +84,35 @@ pub fn text(text: &str) -> String {
 /// One value echoed from input: every control character escaped, line
 /// breaks included (a value is one line).
 pub fn value(text: &str) -> String {
-    escape(text, |_| false)
+    escape(text, false)
 }
 
-/// A message: control characters escaped, but its own line breaks and tabs kept.
+/// A message: control characters escaped, but its own line breaks, tabs
+/// and CRLFs kept.
 pub fn message(text: &str) -> String {
-    escape(text, |c| c == '\n' || c == '\t')
+    escape(text, true)
 }
 
-fn escape(text: &str, keep: impl Fn(char) -> bool) -> String {
-    if !text.chars().any(char::is_control) {
+/// The rule of the tasker-app CLI's `terminal_text::escape`, so the CLI and
+/// the app show one text the same way: every control character (C0, DEL,
+/// C1) and the bidirectional formatting characters that reorder what is
+/// displayed are written as `\uXXXX` (JSON's spelling: an escaped JSON
+/// document stays the same document).
+fn escape(text: &str, keep_lines: bool) -> String {
+    let needs = |c: char| {
+        (c.is_control() && !(keep_lines && (c == '\n' || c == '\t')))
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(needs) {
         return text.to_string();
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() && !keep(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if keep_lines && c == '\r' && chars.peek() == Some(&'\n') {
+            out.push(c);
+        } else if needs(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
         }
@@ -112,10 +126,14 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped_c0_del_and_c1() {
-        assert_eq!(value("a\x1b[2Jb\x07"), "a\\u{1b}[2Jb\\u{7}");
-        assert_eq!(value("x\u{9b}31m\u{7f}"), "x\\u{9b}31m\\u{7f}");
-        assert_eq!(value("one\ntwo"), "one\\u{a}two");
-        assert_eq!(message("one\n\ttwo\x1b"), "one\n\ttwo\\u{1b}");
+        assert_eq!(value("a\x1b[2Jb\x07"), "a\\u001b[2Jb\\u0007");
+        assert_eq!(value("x\u{9b}31m\u{7f}"), "x\\u009b31m\\u007f");
+        assert_eq!(value("one\ntwo"), "one\\u000atwo");
+        assert_eq!(value("rtl\u{202e}txt"), "rtl\\u202etxt");
+        assert_eq!(
+            message("one\n\ttwo\r\n\x1b\r"),
+            "one\n\ttwo\r\n\\u001b\\u000d"
+        );
         assert_eq!(value("plain ünïcode"), "plain ünïcode");
     }
 
@@ -141,7 +159,7 @@ mod tests {
     fn a_url_is_shown_without_its_password_or_controls() {
         assert_eq!(
             url("http://user:hunter2@orch:8080/x\x1b"),
-            "http://user:****@orch:8080/x\\u{1b}"
+            "http://user:****@orch:8080/x\\u001b"
         );
     }
 }

@@ -130,6 +130,12 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
         .with_source_system(settings.package.name.to_string())
         .with_reason(format!("{} run {}", settings.package.name, args.workflow))
         .with_idempotency_key(run_id.clone());
+    // The run id as correlation id too: an indexed way to find the task
+    // when the answer to its create is lost (see `lookup`).
+    let request = match uuid::Uuid::parse_str(&run_id) {
+        Ok(id) => request.with_correlation_id(id),
+        Err(_) => request,
+    };
     let http = reqwest::Client::builder()
         .timeout(create::REQUEST_TIMEOUT)
         .build()
@@ -139,14 +145,13 @@ async fn run(settings: &Settings, args: &RunArgs, root: &tracing::Span) -> Resul
         base_url: &base_url,
         database_url: settings.database_url.as_deref(),
     };
-    let created = create::create(
-        &sources,
-        &request,
-        &args.workflow,
-        create::UNREACHABLE_PATIENCE,
-    )
-    .await
-    .map_err(|failure| Exit(1, failure_message(failure, &shown_url, &run_id, settings)))?;
+    let options = create::Options {
+        unreachable_patience: create::UNREACHABLE_PATIENCE,
+        key_from_user: args.idempotency_key.is_some(),
+    };
+    let created = create::create(&sources, &request, &args.workflow, &options)
+        .await
+        .map_err(|failure| Exit(1, failure_message(failure, &shown_url, &run_id, settings)))?;
     let repeat = matches!(created, Created::Repeat(_));
     let created = match created {
         Created::New(task) => *task,

@@ -10,11 +10,15 @@
 //! answered at once. The engine's own client does not do this:
 //! it gives up on every 4xx and ignores Retry-After.
 //!
-//! A task is never created twice by these tries: the request carries the
-//! run's idempotency key and run id, so a second copy is refused (409). An
-//! answer that failed after the task was committed (a 500 while the API read
-//! the new task back, a 408) makes the next try's 409 ambiguous: then the
-//! task this run created is looked up by its run id and returned.
+//! A task is never created twice by these tries: every try sends the same
+//! request (its run id in the context), so the engine refuses a second copy
+//! (409, its unique identity hash). When an answer is lost after the request
+//! went out (a reset or closed connection, a timeout: the server may have
+//! died after committing; a 5xx or 408), the task may exist: a later 409, or
+//! giving up, asks the engine's tables (`lookup`) and `run` says what is
+//! true: the task exists (shown as created), it was not created, or nobody
+//! can tell (then the retry to run is named: with `--idempotency-key RUN_ID`,
+//! which looks for the task before creating it).
 
 use std::time::{Duration, Instant};
 
@@ -89,14 +93,36 @@ pub enum Failure {
 /// How long an unreachable API is tried again (it may be restarting).
 pub const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(15);
 
+/// How `create` goes about it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long an unreachable API is tried again.
+    pub unreachable_patience: Duration,
+    /// The key came from the user (`--idempotency-key`): an earlier run may
+    /// have created the task, so it is looked for before anything is sent.
+    /// (The engine would not refuse it when the context differs, or when
+    /// the trace context in it does.)
+    pub key_from_user: bool,
+}
+
 /// Create the task, retrying busy answers and lost ones; when an answer was
 /// lost, the engine is asked whether the task exists (see `lookup`).
 pub async fn create(
     sources: &Sources<'_>,
     request: &TaskRequest,
     workflow: &str,
-    unreachable_patience: Duration,
+    options: &Options,
 ) -> Result<Created, Failure> {
+    if options.key_from_user {
+        if let Answer::Found(existing) = lookup::find(sources, request).await {
+            return if lookup::same_context(&existing.context, &request.context) {
+                Ok(Created::Repeat(existing))
+            } else {
+                Err(Failure::KeyTaken(existing))
+            };
+        }
+    }
+    let unreachable_patience = options.unreachable_patience;
     let url = format!("{}/v1/tasks", sources.base_url);
     let started = Instant::now();
     let mut busy_answers = 0u32;

@@ -2,19 +2,23 @@
 //! lost (the connection broke, the server died or timed out after the
 //! request went out) and when the engine refuses a create as a repeat (409).
 //!
-//! Every create of `run` carries an idempotency key (the run id, or
-//! `--idempotency-key`). The engine makes a task's identity from it,
-//! `identity_hash = hash(named task, key)` (tasker-shared's
-//! `Task::compute_identity_hash`), under a unique index: at most one task per
-//! workflow version and key. So the question has an exact answer in the
-//! engine's tables, which is asked first (with the engine's own function,
-//! then by the run id `run` also puts in the context, in case the server was
-//! built with another hasher). Without a database URL, the orchestration API's
-//! task list is searched (newest first, this source and initiator), which
-//! can say "found" but never "absent".
+//! Every create of `run` carries its run id (a fresh UUID, or
+//! `--idempotency-key`) as the request's idempotency key, in the task's
+//! context (`_run_id`) and, when it is a UUID, as its correlation id. The
+//! engine keeps at most one task per identity hash (a unique index; a
+//! duplicate is its 409). Its documented identity is hash(named task, key);
+//! engine 0.1.8 in fact stores hash(named task, context) whatever the key
+//! (`Task::sanitize_new_task`), which the run id in the context makes unique
+//! per run. The tables are asked, for the run's workflow version, by the
+//! key's identity hash (the engine's own function) or the correlation id
+//! (both indexed), then by the run id in the context (a user's key that is
+//! no UUID). Without a database URL, the orchestration API's task list is
+//! searched (newest first, this source and initiator), which can say "found"
+//! but never "absent".
 
 use serde_json::Value;
 use sqlx::PgPool;
+use tasker_shared::errors::TaskerError;
 use tasker_shared::models::core::identity_strategy::IdentityStrategy;
 use tasker_shared::models::core::task::Task;
 use tasker_shared::models::core::task_request::TaskRequest;
@@ -78,36 +82,37 @@ pub async fn find(sources: &Sources<'_>, request: &TaskRequest) -> Answer {
     }
 }
 
-/// The engine's tables: the named task, then the task by its identity hash
-/// (the unique index the engine's 409 comes from), else by the run id.
+/// The engine's tables: the task by its identity hash (the unique index the
+/// engine's 409 comes from), computed with the engine's own code, else by the
+/// run id in its context (a repeat with another trace context or another
+/// context under the same key).
 pub async fn in_database(
     pool: &PgPool,
     request: &TaskRequest,
     key: &str,
 ) -> anyhow::Result<Option<Existing>> {
-    let named: Option<(Uuid,)> = sqlx::query_as(
-        "SELECT nt.named_task_uuid FROM tasker.named_tasks nt \
-           JOIN tasker.task_namespaces ns ON ns.task_namespace_uuid = nt.task_namespace_uuid \
-          WHERE ns.name = $1 AND nt.name = $2 AND nt.version = $3",
+    let resolved = match request.resolve(pool).await {
+        Ok(resolved) => resolved,
+        // No such namespace or named task (version): no task of it exists.
+        Err(TaskerError::ValidationError(_)) => return Ok(None),
+        Err(e) => return Err(anyhow::anyhow!("{e}")),
+    };
+    let named_task_uuid = resolved.named_task.named_task_uuid;
+    // The engine's documented identity with a key; `run` also sends a run id
+    // that is a UUID as the correlation id. Both are indexed.
+    let by_key =
+        Task::compute_identity_hash(IdentityStrategy::Strict, named_task_uuid, &None, Some(key))
+            .unwrap_or_default();
+    let row: Option<(Uuid, Option<Value>)> = sqlx::query_as(
+        "SELECT task_uuid, context FROM tasker.tasks \
+          WHERE named_task_uuid = $1 AND (identity_hash = $2 OR correlation_id = $3) \
+          ORDER BY created_at LIMIT 1",
     )
-    .bind(&request.namespace)
-    .bind(&request.name)
-    .bind(&request.version)
+    .bind(named_task_uuid)
+    .bind(&by_key)
+    .bind(Uuid::parse_str(key).ok())
     .fetch_optional(pool)
     .await?;
-    // No named task: no task of it can exist.
-    let Some((named_task_uuid,)) = named else {
-        return Ok(None);
-    };
-    // With a key the strategy plays no part (the key wins); Strict is a placeholder.
-    let hash =
-        Task::compute_identity_hash(IdentityStrategy::Strict, named_task_uuid, &None, Some(key))
-            .map_err(anyhow::Error::msg)?;
-    let row: Option<(Uuid, Option<Value>)> =
-        sqlx::query_as("SELECT task_uuid, context FROM tasker.tasks WHERE identity_hash = $1")
-            .bind(&hash)
-            .fetch_optional(pool)
-            .await?;
     let row = match row {
         Some(row) => Some(row),
         None => {
