@@ -29,8 +29,8 @@ pub const CHILD_ARG: &str = "__render-catalog";
 
 /// Limits of one rendering child.
 pub const MEMORY_LIMIT: u64 = 2 << 30;
-pub const CPU_SECONDS: u64 = 30;
-pub const WALL_LIMIT: Duration = Duration::from_secs(40);
+pub const CPU_SECONDS: u64 = 10;
+pub const WALL_LIMIT: Duration = Duration::from_secs(20);
 /// What a rendering may produce in all (tasker-app's own app: about 1.5 MB).
 pub const OUTPUT_LIMIT: usize = 256 << 20;
 

@@ -94,6 +94,33 @@ impl Manifest {
         Ok(())
     }
 
+    /// Refuses to take an app back: a manifest written by a newer tasker-app
+    /// (or for newer engine crates) than this one. `path` names the manifest.
+    pub fn refuse_newer(
+        &self,
+        tool: &str,
+        engine: &str,
+        path: &Path,
+    ) -> Result<(), crate::error::CliError> {
+        for (what, recorded, ours) in [
+            ("tasker-app", &self.tool_version, tool),
+            ("the tasker engine crates", &self.tasker_version, engine),
+        ] {
+            if newer(recorded, ours) {
+                return Err(crate::error::CliError::new(
+                    crate::error::Exit::Failed,
+                    format!(
+                        "{} records {what} {}, newer than this tasker-app's {ours}; running it would take the app back to older templates, so nothing was written",
+                        path.display(),
+                        recorded.escape_debug()
+                    ),
+                )
+                .with_help("install a newer tasker-app (`curl -sSf .../install.sh | sh`), then run again"));
+            }
+        }
+        Ok(())
+    }
+
     /// The recorded files as checked paths (every key passed [`Self::parse`]).
     pub fn paths(&self) -> impl Iterator<Item = (AppPath, &String)> {
         self.files
@@ -126,6 +153,21 @@ impl Manifest {
     }
 }
 
+/// `a` is a newer version than `b` (numeric `MAJOR.MINOR.PATCH`, a
+/// pre-release suffix ignored); an unreadable `a` counts as newer, so a
+/// damaged version never downgrades anything.
+fn newer(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> Option<Vec<u64>> {
+        let core = v.trim().split(['-', '+']).next()?;
+        core.split('.').map(|n| n.parse().ok()).collect()
+    };
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => a > b,
+        (None, _) => true,
+        _ => false,
+    }
+}
+
 /// The rule for "this folder is a tasker-app app", shared by every command
 /// that writes into an existing folder: it has `.tasker-app/manifest.toml`
 /// (build made it), or a `Cargo.toml` and a `db/` folder (an app whose
@@ -137,6 +179,15 @@ pub fn is_app_dir(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_compare_as_numbers() {
+        assert!(newer("0.2.0", "0.1.9"));
+        assert!(newer("0.1.10", "0.1.9"));
+        assert!(!newer("0.1.0", "0.1.0"));
+        assert!(!newer("0.1.0-rc.1", "0.1.0"));
+        assert!(newer("garbage", "0.1.0"));
+    }
 
     #[test]
     fn round_trips_and_sorts_files() {

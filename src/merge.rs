@@ -36,13 +36,10 @@ const BASE: &str = "generated before";
 /// the marked-up merge ready for `--on-conflict merge`. Without a base (an app
 /// generated before bases were kept) the whole file is one conflict region.
 pub fn classify_conflict(plan: &mut FilePlan, base: Option<&[u8]>, ours: &[u8], mode: Mode) {
-    let (Ok(theirs), Ok(ours)) = (
-        std::str::from_utf8(&plan.rendered),
-        std::str::from_utf8(ours),
-    ) else {
+    let (Some(theirs), Some(ours)) = (as_text(&plan.rendered), as_text(ours)) else {
         return; // not text: a conflict only skip, overwrite or backup resolves
     };
-    let base = base.and_then(|b| std::str::from_utf8(b).ok());
+    let base = base.and_then(as_text);
     if mode == Mode::Update && base == Some(theirs) {
         plan.action = Action::Keep;
         plan.note = Some("your edit; the template did not change".to_string());
@@ -68,8 +65,34 @@ pub fn classify_conflict(plan: &mut FilePlan, base: Option<&[u8]>, ours: &[u8], 
     }
 }
 
+/// Text that can be merged line by line: UTF-8 without a NUL byte (a NUL is
+/// what git takes for a binary file too; markers written into one break it).
+pub fn as_text(bytes: &[u8]) -> Option<&str> {
+    if bytes.contains(&0) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
 /// `Ok(merged)` when the changes do not overlap, else `Err(text with markers)`.
 pub fn three_way(base: &str, ours: &str, theirs: &str) -> Result<String, String> {
+    // A last line without its newline would have a conflict marker glued to
+    // it: merge whole lines, then leave the owner's file ending as it did.
+    let unended = |t: &str| !t.is_empty() && !t.ends_with('\n');
+    if unended(base) || unended(ours) || unended(theirs) {
+        let end = |t: &str| {
+            if unended(t) {
+                format!("{t}\n")
+            } else {
+                t.to_string()
+            }
+        };
+        let merged = three_way(&end(base), &end(ours), &end(theirs));
+        return match merged {
+            Ok(text) if unended(ours) => Ok(text.strip_suffix('\n').unwrap_or(&text).to_string()),
+            other => other,
+        };
+    }
     // An editor that turned the line endings into CRLF changed no line the
     // owner cares about: merge on LF, then give the file its CRLF back.
     if ours.contains("\r\n") && !base.contains("\r\n") && !theirs.contains("\r\n") {
@@ -107,8 +130,8 @@ fn relabel(text: &str) -> String {
 /// A unified diff of `old` -> `new` for `path` (empty when equal); non-text
 /// files are named, not shown.
 pub fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> String {
-    fn as_text(b: Option<&[u8]>) -> Result<Option<&str>, std::str::Utf8Error> {
-        b.map(std::str::from_utf8).transpose()
+    fn as_text(b: Option<&[u8]>) -> Result<Option<&str>, ()> {
+        b.map(|b| crate::merge::as_text(b).ok_or(())).transpose()
     }
     match (as_text(old), as_text(new)) {
         (Ok(old), Ok(new)) => {
@@ -131,6 +154,35 @@ mod tests {
     use super::*;
 
     const BASE_TEXT: &str = "one\ntwo\nthree\nfour\nfive\nsix\nseven\n";
+
+    #[test]
+    fn a_file_with_nul_bytes_is_not_merged_as_text() {
+        assert_eq!(as_text(b"a\0b\n"), None);
+        assert_eq!(as_text(b"plain\n"), Some("plain\n"));
+        let out = unified("x.bin", Some(b"a\0"), Some(b"b\0"));
+        assert!(!out.contains('\0'), "{out:?}");
+    }
+
+    #[test]
+    fn a_marker_is_never_glued_to_a_last_line_without_newline() {
+        let marked = three_way("a\nb", "a\nmine", "a\ntheirs").unwrap_err();
+        for line in marked.lines() {
+            assert!(
+                !line.contains("<<<<<<<") || line.starts_with("<<<<<<<"),
+                "{marked}"
+            );
+            assert!(!line.contains("=======") || line == "=======", "{marked}");
+            assert!(
+                !line.contains(">>>>>>>") || line.starts_with(">>>>>>>"),
+                "{marked}"
+            );
+        }
+        // A clean merge keeps the owner's missing last newline.
+        assert_eq!(
+            three_way("a\nb\nc", "A\nb\nc", "a\nb\nC").unwrap(),
+            "A\nb\nC"
+        );
+    }
 
     #[test]
     fn edits_in_different_places_merge_cleanly() {

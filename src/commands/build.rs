@@ -159,6 +159,13 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         .into());
     }
     let previous = Manifest::read(&app_dir)?;
+    if let Some(m) = &previous {
+        m.refuse_newer(
+            plan::TOOL_VERSION,
+            plan::TASKER_VERSION,
+            &app_dir.join(manifest::PATH),
+        )?;
+    }
     if previous.is_none() {
         refuse_foreign_folder(&app_dir)?;
     }

@@ -29,6 +29,11 @@ pub fn run(args: UpdateArgs, shell: &Shell) -> Result<()> {
         false => crate::apply::lock::AppLock::acquire_if_exists(&args.app_dir, shell)?,
     };
     let previous = read_manifest(&args)?;
+    previous.refuse_newer(
+        plan::TOOL_VERSION,
+        plan::TASKER_VERSION,
+        &args.app_dir.join(manifest::PATH),
+    )?;
     let catalog =
         crate::catalog_source::for_app(args.catalog.as_deref(), &args.app_dir, Some(&previous))?;
     let templates = chosen_templates(&args, &previous, &catalog)?;
