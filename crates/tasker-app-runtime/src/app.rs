@@ -138,9 +138,20 @@ impl App {
 
     /// Run the command line: the whole of an app's `main`.
     pub fn main(self) -> ExitCode {
+        self.main_with(std::env::args_os())
+    }
+
+    /// [`App::main`] with these arguments (the first is the program's name).
+    /// Call it while the process has a single thread (see `Settings::load`).
+    pub fn main_with<I, T>(self, args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         // Before anything is printed: the passwords no message may show.
-        crate::shown::remember_secrets(std::env::args());
-        let cli = match Cli::parse_for(&self.package) {
+        crate::shown::remember_secrets(args.iter().map(|a| a.to_string_lossy().into_owned()));
+        let cli = match Cli::parse_for(&self.package, args) {
             Ok(cli) => cli,
             Err(code) => return code,
         };
@@ -181,7 +192,7 @@ impl Cli {
     /// Parse the arguments under the app's own name, version and description.
     /// A usage error is printed here (exit 2), with the control characters of
     /// the values it repeats escaped; `--help` and `--version` print as usual.
-    fn parse_for(package: &Package) -> Result<Cli, ExitCode> {
+    fn parse_for(package: &Package, args: Vec<std::ffi::OsString>) -> Result<Cli, ExitCode> {
         use clap::{CommandFactory, FromArgMatches};
         let command = Cli::command()
             .name(package.name)
@@ -189,7 +200,7 @@ impl Cli {
             .version(package.version)
             .about(package.description);
         let parsed = command
-            .try_get_matches()
+            .try_get_matches_from(args)
             .and_then(|matches| Cli::from_arg_matches(&matches));
         match parsed {
             Ok(cli) => Ok(cli),
