@@ -14,7 +14,8 @@ mod db_support;
 mod tty_support;
 
 use app_support::{
-    cargo, completes, count, free_port, run_task, show, spawn, target_dir, wait_for_http,
+    cargo, completes, config_with_free_ports, count, free_port, run_task, show, spawn, target_dir,
+    wait_for_http,
 };
 use db_support::TestDb;
 use postgres::{Client, NoTls};
@@ -74,13 +75,19 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         show(&out)
     );
 
-    // 4. Start the stand-in API and the engine.
+    // 4. Start the stand-in API and the engine, on free ports (never 8080:
+    // another program may hold it).
     let api_port = free_port().to_string();
     let api_url = format!("http://127.0.0.1:{api_port}");
+    let ports = config_with_free_ports(&app, "development", "e2e");
+    let config = ports.config.display().to_string();
+    let orchestration_url = ports.orchestration_url();
     let env = [
         ("DATABASE_URL", database_url.as_str()),
         ("API_BASE_URL", api_url.as_str()),
         ("TASKER_ENV", "development"),
+        ("TASKER_CONFIG_PATH", config.as_str()),
+        ("TASKER_ORCHESTRATION_URL", orchestration_url.as_str()),
     ];
     let mut fake_api = spawn(
         "fake-api",
@@ -96,7 +103,7 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         &mut [&mut fake_api],
     );
     wait_for_http(
-        "http://127.0.0.1:8080/health",
+        &format!("{orchestration_url}/health"),
         Duration::from_secs(180),
         &mut [&mut serve],
     );
@@ -227,13 +234,15 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
 
     // 9. Health and metrics.
     assert_eq!(
-        ureq::get("http://127.0.0.1:8080/health")
+        ureq::get(&format!("{orchestration_url}/health"))
             .call()
             .unwrap()
             .status(),
         200
     );
-    let metrics = ureq::get("http://127.0.0.1:8080/metrics").call().unwrap();
+    let metrics = ureq::get(&format!("{orchestration_url}/metrics"))
+        .call()
+        .unwrap();
     assert_eq!(metrics.status(), 200);
     assert!(!metrics.into_string().unwrap().is_empty());
 
@@ -409,9 +418,14 @@ fn dev_in_a_terminal(bin: &Path, app: &Path) {
     let fresh = TestDb::new("e2e_dev");
     let api_port = free_port();
     let api_url = format!("http://127.0.0.1:{api_port}");
+    let ports = config_with_free_ports(app, "development", "e2e-dev");
+    let config = ports.config.display().to_string();
+    let orchestration_url = ports.orchestration_url();
     let env = [
         ("DATABASE_URL", fresh.url.as_str()),
         ("API_BASE_URL", api_url.as_str()),
+        ("TASKER_CONFIG_PATH", config.as_str()),
+        ("TASKER_ORCHESTRATION_URL", orchestration_url.as_str()),
     ];
     let tty = tty_support::Tty::start(
         app,
@@ -420,7 +434,7 @@ fn dev_in_a_terminal(bin: &Path, app: &Path) {
     );
     let screen = tty.wait_for_within("ready:", Duration::from_secs(180));
     assert!(
-        screen.contains(&format!("fake-api {api_url}")) && screen.contains("http://127.0.0.1:8080"),
+        screen.contains(&format!("fake-api {api_url}")) && screen.contains(&orchestration_url),
         "the ready line names the URLs:\n{screen}"
     );
     assert_eq!(
@@ -445,7 +459,7 @@ fn dev_in_a_terminal(bin: &Path, app: &Path) {
         tty.screen()
     );
     assert!(tty.screen().contains("stopped"), "{}", tty.screen());
-    for port in [8080, 8081, api_port] {
+    for port in [ports.orchestration, ports.worker, api_port] {
         assert!(
             std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
             "port {port} still answers after Ctrl-C"

@@ -239,3 +239,63 @@ pub fn count(db: &mut Client, sql: &str, task_uuid: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .get(0)
 }
+
+/// Free ports for one app's processes, and the engine config that uses them.
+pub struct Ports {
+    /// The orchestration REST API.
+    pub orchestration: u16,
+    /// The worker's web API.
+    pub worker: u16,
+    /// `config/tasker/<name>.toml`: a copy of the environment's config with
+    /// these ports (pass it as TASKER_CONFIG_PATH).
+    pub config: PathBuf,
+}
+
+impl Ports {
+    /// `http://127.0.0.1:<orchestration>`.
+    pub fn orchestration_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.orchestration)
+    }
+}
+
+/// Copies the app's `config/tasker/<environment>.toml` to
+/// `config/tasker/<name>.toml` with free ports in place of 8080 (the
+/// orchestration API, and the workers' client of it) and 8081 (the worker's
+/// API): a test never depends on those ports being free on the machine.
+pub fn config_with_free_ports(app: &Path, environment: &str, name: &str) -> Ports {
+    let orchestration = free_port();
+    let mut worker = free_port();
+    while worker == orchestration {
+        worker = free_port();
+    }
+    let config = app.join(format!("config/tasker/{name}.toml"));
+    let mut text =
+        std::fs::read_to_string(app.join(format!("config/tasker/{environment}.toml"))).unwrap();
+    for (from, to) in [
+        (
+            "\"${TASKER_WEB_BIND_ADDRESS:-127.0.0.1:8080}\"".to_string(),
+            format!("\"127.0.0.1:{orchestration}\""),
+        ),
+        (
+            "bind_address = \"127.0.0.1:${TASKER_INSTANCE_PORT:-8081}\"".to_string(),
+            format!("bind_address = \"127.0.0.1:{worker}\""),
+        ),
+        (
+            "base_url = \"http://127.0.0.1:8080\"".to_string(),
+            format!("base_url = \"http://127.0.0.1:{orchestration}\""),
+        ),
+    ] {
+        assert_eq!(
+            text.matches(&from).count(),
+            1,
+            "{environment}.toml has one `{from}`"
+        );
+        text = text.replace(&from, &to);
+    }
+    std::fs::write(&config, text).unwrap();
+    Ports {
+        orchestration,
+        worker,
+        config,
+    }
+}
