@@ -163,12 +163,10 @@ type Pairs = Vec<(String, String)>;
 
 fn url_pairs(url: &str, rest_start: usize) -> Result<Pairs, String> {
     let scheme = &url[..rest_start - 3];
-    if !["postgresql", "postgres"]
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(scheme))
-    {
+    // Lower case only: the CLI's driver reads no other spelling.
+    if !["postgresql", "postgres"].contains(&scheme) {
         return Err(format!(
-            "its scheme is `{}`; a PostgreSQL URL starts with postgresql://",
+            "its scheme is `{}`; a PostgreSQL URL starts with postgresql:// (lower case)",
             scheme.escape_debug()
         ));
     }
@@ -227,9 +225,25 @@ fn url_pairs(url: &str, rest_start: usize) -> Result<Pairs, String> {
     if !path.is_empty() {
         pairs.push(("dbname".into(), percent_decode(path)));
     }
+    let mut after_password = false;
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(k);
+        let known = PARAMETERS.contains(&key.as_str())
+            || matches!(
+                key.as_str(),
+                "host" | "port" | "user" | "password" | "dbname"
+            );
+        if !known && after_password {
+            // Most likely the rest of a password holding an unencoded `&`:
+            // name neither it nor its value.
+            return Err(
+                "its query has a piece after `password=` that is no parameter: an unencoded `&` in the password? \
+                 percent-encode it (& as %26, = as %3D, + as %2B)"
+                    .into(),
+            );
+        }
+        after_password = key == "password";
         if matches!(key.as_str(), "host" | "port") {
             return Err(format!(
                 "it sets `{key}` in the query; put the host and port before the database name: postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
@@ -427,7 +441,11 @@ pub const CASES: &[(&str, Result<&str, &str>)] = &[
         Ok("postgresql://u:p@localhost:5432/shop"),
     ),
     ("postgres://u:p@h/shop", Ok("postgresql://u:p@h/shop")),
-    ("POSTGRESQL://u:p@h/shop", Ok("postgresql://u:p@h/shop")),
+    ("POSTGRESQL://u:p@h/shop", Err("lower case")),
+    (
+        "postgresql://h/db?user=u&password=a&b=c",
+        Err("unencoded `&`"),
+    ),
     (
         "postgresql://u:p%40ss@db.example.com:6543/my_app",
         Ok("postgresql://u:p%40ss@db.example.com:6543/my_app"),
