@@ -5,6 +5,7 @@ See docs/ARCHITECTURE.md for the map.
 */
 
 pub mod api_url;
+pub mod app_folder;
 pub mod app_path;
 pub mod apply;
 pub mod catalog;
@@ -21,6 +22,7 @@ pub mod manifest;
 pub mod merge;
 pub mod names;
 pub mod plan;
+pub mod plan_types;
 pub mod process;
 pub mod render;
 pub mod shell;

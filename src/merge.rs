@@ -18,16 +18,10 @@ way git labels them, so an owner sees whose side is whose:
 Diffs for `--dry-run` and the conflict prompt are unified diffs from `similar`.
 */
 
-use crate::plan::{Action, FilePlan, Mode};
+use crate::plan_types::{Action, FilePlan, Merged, Mode};
 
 const OURS: &str = "yours";
 
-/// A three-way merge's result: clean, or with conflict markers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Merged {
-    pub clean: bool,
-    pub text: Vec<u8>,
-}
 const BASE: &str = "generated before";
 
 /// Sorts a file the owner changed: with the base at hand, a template that did
@@ -108,7 +102,7 @@ pub fn three_way(base: &str, ours: &str, theirs: &str) -> Result<String, String>
 }
 
 fn relabel(text: &str) -> String {
-    let theirs = format!("tasker-app {}", crate::plan::TOOL_VERSION);
+    let theirs = format!("tasker-app {}", crate::plan_types::TOOL_VERSION);
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         let (body, end) = match line.strip_suffix('\n') {

@@ -11,7 +11,7 @@ files as one unit: each carries a header saying so, and a re-run (or update)
 replaces them together (a hand edit is overwritten, never a conflict).
 */
 
-use crate::plan::Action;
+use crate::plan_types::Action;
 use crate::render::{RenderedFile, walk};
 use include_dir::{Dir, include_dir};
 
@@ -164,7 +164,7 @@ mod tests {
                 .unwrap_or_default();
             assert_eq!(
                 version,
-                format!("={}", crate::plan::TASKER_VERSION),
+                format!("={}", crate::plan_types::TASKER_VERSION),
                 "{engine}: the runtime pins the engine tasker-app generates for"
             );
         }

@@ -103,7 +103,7 @@ fn ask_name(theme: &dyn Theme, term: &Term, output_dir: &std::path::Path) -> Res
             if app_dir.join(crate::manifest::PATH).is_file() {
                 return Ok(()); // an app tasker-app made: a re-run
             }
-            crate::commands::build::refuse_foreign_folder(&app_dir).map_err(|e| format!("{e:#}"))
+            crate::app_folder::refuse_foreign_folder(&app_dir).map_err(|e| format!("{e:#}"))
         })
         .interact_text_on(term)
         .context(ABANDONED)?;

@@ -14,7 +14,7 @@ Vendored crates have none (they are replaced, never merged).
 */
 
 use crate::app_path::{AppPath, Expect, check_on_disk, read_confined};
-use crate::plan::{Action, BASE_DIR, FilePlan, Plan};
+use crate::plan_types::{Action, BASE_DIR, FilePlan, Plan};
 use crate::shell::Shell;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};

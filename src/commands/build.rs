@@ -167,7 +167,7 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         )?;
     }
     if previous.is_none() {
-        refuse_foreign_folder(&app_dir)?;
+        crate::app_folder::refuse_foreign_folder(&app_dir)?;
     }
     let requested: Vec<String> = args
         .templates
@@ -239,34 +239,6 @@ pub(crate) fn database_url_to_prepare(flag: Option<&str>, skip_db: bool) -> Resu
         crate::db::url::check(url)?;
     }
     Ok(url)
-}
-
-/// Build writes into DIR/APP_NAME only when it does not exist yet, is an empty
-/// folder, or is an app tasker-app generated (it has the manifest): never into
-/// someone else's folder, also not through a symlink.
-pub(crate) fn refuse_foreign_folder(app_dir: &std::path::Path) -> Result<()> {
-    let is_link = app_dir
-        .symlink_metadata()
-        .is_ok_and(|m| m.file_type().is_symlink());
-    let why = if is_link && !app_dir.exists() {
-        "is a symlink to nothing"
-    } else if app_dir.is_dir()
-        && std::fs::read_dir(app_dir).map_or(true, |mut d| d.next().is_some())
-    {
-        if is_link {
-            "is a symlink to a folder that is not empty and not a tasker-app app (it has no .tasker-app/manifest.toml)"
-        } else {
-            "is not empty and is not a tasker-app app (it has no .tasker-app/manifest.toml)"
-        }
-    } else {
-        return Ok(());
-    };
-    Err(CliError::new(
-        Exit::Conflict,
-        format!("{} {why}; nothing was written", app_dir.display()),
-    )
-    .with_help("choose another APP_NAME or --output-dir, or empty or move that folder; tasker-app writes only into a new or empty folder, or into an app it generated")
-    .into())
 }
 
 /// Turns each conflict into skip/overwrite/backup/merge, by flag or by asking;
