@@ -26,6 +26,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use tasker_app_db::files;
+
 use crate::app::Package;
 
 /// The environments the engine accepts in `TASKER_ENV`.
@@ -65,9 +67,12 @@ impl Settings {
     ) -> Result<Settings> {
         let app_dir = find_app_dir(package.dir);
         // A .env in the app folder fills in whatever the shell did not set.
+        // Only a regular file of bounded size: a FIFO would block, a device never ends.
         let dotenv = app_dir.join(".env");
-        if dotenv.is_file() {
-            dotenvy::from_path(&dotenv)
+        if std::fs::symlink_metadata(&dotenv).is_ok() {
+            let bytes = files::read_regular(&dotenv, files::MAX_ENV_FILE)
+                .with_context(|| format!("could not read {}", dotenv.display()))?;
+            dotenvy::from_read(bytes.as_slice())
                 .with_context(|| format!("could not read {}", dotenv.display()))?;
         }
 
@@ -98,6 +103,9 @@ impl Settings {
             Some(url) => Some(normalize_database_url(&url)?),
             None => None,
         };
+        if let Some(url) = &database_url {
+            check_driver_files(url)?;
+        }
         let api_base_url = var("API_BASE_URL")
             .unwrap_or_else(|| api_base_url.to_string())
             .trim_end_matches('/')
@@ -202,22 +210,20 @@ fn find_app_dir(built_from: &str) -> PathBuf {
 /// the engine names its tables and functions without a schema (`tasker`).
 const ENGINE_SEARCH_PATH: &str = "options=-c%20search_path%3Dtasker%2Cpublic";
 
-/// Rewrite `postgres://` to `postgresql://`, check the URL has the shape the
-/// engine's configuration loader accepts (it aborts the process otherwise), and
-/// add the engine's search path to every connection unless the URL sets one.
+/// `DATABASE_URL` by the one rule the tasker-app CLI follows too
+/// (`tasker_app_db::url`: what `tasker-app build` accepts, the app accepts),
+/// written in the one form the engine's configuration loader, sqlx and the
+/// CLI read alike (it stops the process on anything else), with the
+/// engine's search path added to every connection unless the URL sets one.
 pub fn normalize_database_url(url: &str) -> Result<String> {
-    let url = url.trim();
-    let url = match url.strip_prefix("postgres://") {
-        Some(rest) => format!("postgresql://{rest}"),
-        None => url.to_string(),
-    };
-    if let Err(reason) = check_engine_url(&url) {
-        bail!(
-            "DATABASE_URL `{}` cannot be used by the Tasker engine: {reason}. \
-             Expected postgresql://USER:PASSWORD@HOST[:PORT]/DBNAME[?OPTIONS]",
-            redact(&url)
-        );
-    }
+    let info = tasker_app_db::url::parse(url).map_err(|reason| {
+        anyhow::anyhow!(
+            "DATABASE_URL `{}` cannot be used: {reason}. {}",
+            redact(url.trim()),
+            tasker_app_db::url::EXAMPLE
+        )
+    })?;
+    let url = info.app_url();
     if url.contains("search_path") {
         return Ok(url);
     }
@@ -225,50 +231,24 @@ pub fn normalize_database_url(url: &str) -> Result<String> {
     Ok(format!("{url}{separator}{ENGINE_SEARCH_PATH}"))
 }
 
-fn check_engine_url(url: &str) -> std::result::Result<(), String> {
-    let rest = url
-        .strip_prefix("postgresql://")
-        .ok_or("it must start with postgresql:// (or postgres://)")?;
-    let (rest, _query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (authority, database) = rest
-        .split_once('/')
-        .ok_or("it names no database (the part after the last /)")?;
-    let host_port = match authority.rsplit_once('@') {
-        Some((credentials, host_port)) => {
-            let (user, password) = credentials
-                .split_once(':')
-                .ok_or("a user without a password is not accepted; add :PASSWORD")?;
-            if user.is_empty() || !user.chars().all(is_name_char) {
-                return Err(format!(
-                    "user `{user}` may hold only letters, digits, _ and -"
-                ));
-            }
-            if password.is_empty() || password.contains('@') {
-                return Err("the password must be non-empty and hold no @".to_string());
-            }
-            host_port
+/// The files sqlx will read: the URL's `sslrootcert`, and those these
+/// variables name (its defaults, as libpq's). Each must be a regular file
+/// of bounded size: `/dev/zero` would fill the memory, a FIFO would block
+/// the connection past its timeout.
+fn check_driver_files(url: &str) -> Result<()> {
+    if let Ok(info) = tasker_app_db::url::parse(url) {
+        for (key, path) in info.files() {
+            files::check_regular(&path, files::MAX_CERT_FILE)
+                .with_context(|| format!("DATABASE_URL's {key} cannot be used"))?;
         }
-        None => authority,
-    };
-    let (host, port) = host_port.split_once(':').unwrap_or((host_port, ""));
-    if host.is_empty() || !host.chars().all(|c| is_name_char(c) || c == '.') {
-        return Err(format!(
-            "host `{host}` may hold only letters, digits, ., _ and -"
-        ));
     }
-    if host_port.contains(':') && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit())) {
-        return Err(format!("port `{port}` is not a number"));
-    }
-    if database.is_empty() || !database.chars().all(is_name_char) {
-        return Err(format!(
-            "database name `{database}` may hold only letters, digits, _ and -"
-        ));
+    for name in ["PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"] {
+        if let Some(path) = var(name) {
+            files::check_regular(Path::new(&path), files::MAX_CERT_FILE)
+                .with_context(|| format!("{name} cannot be used"))?;
+        }
     }
     Ok(())
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
 /// The URL with its password hidden, for messages: the same rule the
@@ -292,29 +272,29 @@ mod tests {
         assert_eq!(normalize_database_url(own).unwrap(), own);
     }
 
+    // Issue 17: the app refused what `tasker-app build` accepted and wrote to
+    // .env. The table is tasker-app-db's, the same the CLI is tested with.
     #[test]
-    fn urls_the_engine_rejects_are_refused_with_a_reason() {
-        for (url, reason) in [
-            ("mysql://u:p@h/db", "must start with"),
-            ("postgresql://u@h/db", "without a password"),
-            ("postgresql://u:p@h", "names no database"),
-            ("postgresql://u:p@h/my.db", "database name"),
-            ("postgresql://u:p@h:x/db", "port"),
-        ] {
-            let err = normalize_database_url(url).unwrap_err().to_string();
-            assert!(err.contains(reason), "{url}: {err}");
+    fn the_app_accepts_exactly_the_shared_table() {
+        for (input, expected) in tasker_app_db::url::CASES {
+            match (normalize_database_url(input), expected) {
+                (Ok(url), Ok(app)) => {
+                    assert!(url.starts_with(app), "{input}: {url}");
+                }
+                (Err(e), Err(word)) => {
+                    let e = e.to_string();
+                    assert!(e.contains(word), "{input}: {e}");
+                }
+                (got, _) => panic!("{input}: {got:?}"),
+            }
         }
     }
 
     #[test]
-    fn accepted_shapes() {
-        for url in [
-            "postgresql://localhost/db",
-            "postgresql://u:p@127.0.0.1/db?sslmode=disable",
-            "postgresql://u-1:p%40ss@db.example.com:6543/my_app",
-        ] {
-            normalize_database_url(url).unwrap();
-        }
+    fn a_special_file_named_by_sslrootcert_is_refused() {
+        let err = check_driver_files("postgresql://u:p@h/db?sslrootcert=/dev/zero").unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("/dev/zero is a character device"), "{text}");
     }
 
     #[test]
