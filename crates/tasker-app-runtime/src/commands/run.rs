@@ -5,11 +5,20 @@
 //! UUID on stdout. With `--wait` it follows the task, printing every step's
 //! state changes on stderr, and exits 0 only when the task completed.
 //!
-//! Exit codes: 0 done (completed, or created without `--wait`); 1 the task
-//! failed: it ended in `error`, or a step failed for good so the engine parked
-//! the task in `blocked_by_failures` (the failed step and its error are
-//! named), or the API could not be reached; 2 bad input (unknown workflow, context that is not JSON or does not
-//! fit the input schema); 3 still running when `--timeout` ran out.
+//! When the answer to the create is lost (the server died mid-request), the
+//! engine's tables are asked whether the task exists (`create`, `lookup`):
+//! `run` then shows it, says it was not created, or says it may exist and
+//! which retry is safe (`--idempotency-key RUN_ID`). Nothing `run` prints
+//! shows a URL's password or a raw control character (`crate::shown`).
+//!
+//! Exit codes: 0 done (completed, or created without `--wait`; also a repeat
+//! of an `--idempotency-key` whose task exists); 1 the task failed: it ended
+//! in `error`, or a step failed for good so the engine parked the task in
+//! `blocked_by_failures` (the failed step and its error are named), or the
+//! API could not be reached, or whether the task exists is unknown (the
+//! message says so); 2 bad input (unknown workflow, context that is not JSON
+//! or does not fit the input schema, a bad orchestration URL); 3 still
+//! running when `--timeout` ran out.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -58,9 +67,9 @@ pub struct RunArgs {
     /// With --wait: give up after this many seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
-    /// Deduplicate: a second `run` with the same context and key is refused
-    /// instead of creating a second task. Without it, every `run` creates a
-    /// new task.
+    /// Use KEY as the run id: a `run` with the same key and context creates
+    /// nothing and shows the task the first one created (another context is
+    /// refused). Without it, every `run` creates a new task.
     #[arg(long)]
     pub idempotency_key: Option<String>,
     /// The orchestration API (default: from the engine config, else http://127.0.0.1:8080).
