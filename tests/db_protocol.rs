@@ -264,3 +264,101 @@ fn the_cli_check_covers_a_view_the_user_added_to_db() {
         out.stderr
     );
 }
+
+/// Issue 17 (6): two `APP migrate` at once on a fresh database failed every
+/// time (a unique violation creating the tracking schema), and `APP migrate`
+/// beside `tasker-app install-database-objects` failed one of them. Every
+/// migration path takes the one lock of tasker-app-db before anything: all
+/// of them succeed, one after the other, and a run that waits says so.
+#[test]
+fn app_migrations_and_the_cli_at_once_take_turns_on_one_lock() {
+    let (_keep, app) = app_with("accepted");
+    for round in 0..2 {
+        let db = TestDb::new("proto_race");
+        let spawn_app = || {
+            std::process::Command::new(&built_app().1)
+                .arg("migrate")
+                .current_dir(&app)
+                .env("DATABASE_URL", &db.url)
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run the app")
+        };
+        let spawn_cli = || {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("tasker-app"))
+                .arg("install-database-objects")
+                .arg(&app)
+                .args(["--database-url", &db.url])
+                .env_remove("DATABASE_URL")
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run tasker-app")
+        };
+        // Round 0: two apps; round 1: an app beside the CLI.
+        let children = if round == 0 {
+            vec![("APP migrate", spawn_app()), ("APP migrate", spawn_app())]
+        } else {
+            vec![("APP migrate", spawn_app()), ("tasker-app", spawn_cli())]
+        };
+        let mut waited = false;
+        for (what, child) in children {
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "round {round}, {what}:\n{stderr}"
+            );
+            waited |= stderr.contains("waiting for another migration");
+        }
+        assert!(waited, "round {round}: neither run said it waited");
+        assert_cli_check_clean(&app, &db);
+    }
+}
+
+/// Issue 17 (11): the app read `sslrootcert` and `.env` from wherever they
+/// pointed: a device or a FIFO is refused by name before anything is read.
+#[cfg(unix)]
+#[test]
+fn the_app_refuses_special_files_for_its_certificate_and_env() {
+    let (_keep, app) = app_with("accepted");
+    let db = TestDb::new("proto_special");
+    let out = std::process::Command::new(&built_app().1)
+        .arg("migrate")
+        .current_dir(&app)
+        .env(
+            "DATABASE_URL",
+            format!("{}?sslmode=verify-full&sslrootcert=/dev/zero", db.url),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero is a character device"),
+        "{stderr}"
+    );
+
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(app.join(".env"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(&built_app().1)
+        .arg("migrate")
+        .current_dir(&app)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(".env is a named pipe"), "{stderr}");
+}

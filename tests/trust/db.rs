@@ -472,3 +472,44 @@ fn an_interrupt_cancels_the_statement_on_the_server() {
     );
     assert!(!db.scalar_bool("SELECT to_regclass('public.slow_marker') IS NOT NULL"));
 }
+
+/// Class: `--check` compared a view's query but not its options: a view
+/// made `security_barrier` (or stripped of it, or given a check option) by
+/// hand passed as ok. Options now count; an install heals them. (Owners and
+/// grants are the administrator's: docs/database.md says why.)
+#[test]
+fn check_finds_a_view_whose_options_changed_by_hand() {
+    let db = TestDb::new("viewopts");
+    let app = app_dir();
+    assert_code(&install(app.path(), &db.url), 0);
+    let view: String = db
+        .client()
+        .query_one(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'app' AND c.relkind = 'v' ORDER BY c.relname LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let check = || {
+        run(tasker_app()
+            .arg("install-database-objects")
+            .arg(app.path())
+            .args(["--check", "--database-url", &db.url]))
+    };
+    assert_code(&check(), 0);
+    for option in ["security_barrier = true", "security_invoker = true"] {
+        db.client()
+            .batch_execute(&format!("ALTER VIEW {view} SET ({option})"))
+            .unwrap();
+        let out = check();
+        assert_code(&out, 5);
+        assert!(
+            out.stderr.contains("drifted: changed in the database"),
+            "{option}: {}",
+            out.stderr
+        );
+        assert_code(&install(app.path(), &db.url), 0);
+        assert_code(&check(), 0);
+    }
+}

@@ -32,7 +32,9 @@ CREATE TABLE IF NOT EXISTS tasker_app.database_objects (
 --   kind: 'function' or 'view'
 --   name: 'schema.object', each part exactly as stored (case kept), as
 --         tasker_app_db::ObjectName::key() writes it
--- A function name covers all its overloads.
+-- A function name covers all its overloads. Not covered: owners and grants
+-- (CREATE OR REPLACE keeps the owner, so a re-apply could never heal them;
+-- they are the administrator's, see docs/database.md).
 -- The function fixes its own search_path: how PostgreSQL prints a view depends
 -- on the caller's search_path, and the fingerprint must not.
 CREATE OR REPLACE FUNCTION tasker_app.object_fingerprint(kind text, name text)
@@ -55,7 +57,11 @@ BEGIN
            AND p.proname = object_name
            AND p.prokind IN ('f', 'p');
     ELSIF kind = 'view' THEN
+        -- The view's options (security_barrier, check_option, security_invoker)
+        -- count too; appended only when set, so the fingerprint of a view
+        -- without options is what earlier releases recorded.
         SELECT c.relkind::text || E'\n' || pg_get_viewdef(c.oid, true)
+               || COALESCE(E'\noptions: ' || array_to_string(c.reloptions, ','), '')
           INTO definition
           FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace
