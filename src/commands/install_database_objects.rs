@@ -147,13 +147,13 @@ fn write_copies(app_dir: &Path, copies: &[FilePlan], shell: &Shell) -> Result<()
         }
     }
     // Keep the manifest true, so a later build still knows these files as generated.
-    if let Some(mut m) = Manifest::read(app_dir)? {
-        if !written.is_empty() {
-            for c in written {
-                m.files.insert(c.path.clone(), c.sha256.clone());
-            }
-            write_atomically(&app_dir.join(manifest::PATH), m.to_toml().as_bytes())?;
+    if let Some(mut m) = Manifest::read(app_dir)?
+        && !written.is_empty()
+    {
+        for c in written {
+            m.files.insert(c.path.clone(), c.sha256.clone());
         }
+        write_atomically(&app_dir.join(manifest::PATH), m.to_toml().as_bytes())?;
     }
     Ok(())
 }

@@ -113,31 +113,36 @@ fn crc32(bytes: &[u8]) -> u32 {
 /// The `tasker-shared` version an app pins: from its Cargo.lock when there is
 /// one, else its Cargo.toml (`tasker-shared = "=X.Y.Z"`), else tasker-app's own.
 pub fn pinned_version(app_dir: &Path) -> String {
-    if let Ok(lock) = std::fs::read_to_string(app_dir.join("Cargo.lock")) {
+    // Files of an app someone else may have written: regular files only.
+    let read = |name: &str| {
+        tasker_app_db::files::read_regular(&app_dir.join(name), tasker_app_db::files::MAX_SQL_FILE)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    };
+    if let Some(lock) = read("Cargo.lock") {
         let mut lines = lock.lines();
         while let Some(line) = lines.next() {
-            if line.trim() == "name = \"tasker-shared\"" {
-                if let Some(v) = lines
+            if line.trim() == "name = \"tasker-shared\""
+                && let Some(v) = lines
                     .next()
                     .and_then(|l| l.trim().strip_prefix("version = \""))
-                {
-                    return v.trim_end_matches('"').to_string();
-                }
+            {
+                return v.trim_end_matches('"').to_string();
             }
         }
     }
-    if let Ok(text) = std::fs::read_to_string(app_dir.join("Cargo.toml")) {
-        if let Ok(doc) = text.parse::<toml::Table>() {
-            let dep = doc.get("dependencies").and_then(|d| d.get("tasker-shared"));
-            let req = dep.and_then(|d| {
-                d.as_str()
-                    .or_else(|| d.get("version").and_then(|v| v.as_str()))
-            });
-            if let Some(req) = req {
-                let v = req.trim().trim_start_matches(['=', '^', '~']).trim();
-                if !v.is_empty() {
-                    return v.to_string();
-                }
+    if let Some(text) = read("Cargo.toml")
+        && let Ok(doc) = text.parse::<toml::Table>()
+    {
+        let dep = doc.get("dependencies").and_then(|d| d.get("tasker-shared"));
+        let req = dep.and_then(|d| {
+            d.as_str()
+                .or_else(|| d.get("version").and_then(|v| v.as_str()))
+        });
+        if let Some(req) = req {
+            let v = req.trim().trim_start_matches(['=', '^', '~']).trim();
+            if !v.is_empty() {
+                return v.to_string();
             }
         }
     }

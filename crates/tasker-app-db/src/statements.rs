@@ -91,9 +91,8 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                 && !(i > 1 && at(i - 2).is_some_and(is_ident_char));
             advance(&mut i, 1, &mut line);
             while let Some(d) = at(i) {
-                if backslashes && d == '\\' {
-                    advance(&mut i, 2, &mut line);
-                } else if d == c && at(i + 1) == Some(c) {
+                // A backslash escape or a doubled quote: two characters of text.
+                if (backslashes && d == '\\') || (d == c && at(i + 1) == Some(c)) {
                     advance(&mut i, 2, &mut line);
                 } else if d == c {
                     advance(&mut i, 1, &mut line);
