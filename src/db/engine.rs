@@ -55,8 +55,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<EngineMigration>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the engine migrations in {}", dir.display()))?;
     for entry in entries {
-        let entry = entry?;
-        if !entry.file_type()?.is_file() {
+        let entry = entry
+            .with_context(|| format!("cannot read the engine migrations in {}", dir.display()))?;
+        let file_type = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        if !file_type.is_file() {
             continue;
         }
         let file_name = entry.file_name().to_string_lossy().into_owned();
@@ -72,8 +76,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<EngineMigration>> {
         let stem = rest
             .strip_suffix(".up.sql")
             .unwrap_or_else(|| rest.trim_end_matches(".sql"));
-        let bytes = std::fs::read(entry.path())
-            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        // TASKER_APP_ENGINE_MIGRATIONS names any folder: regular files only.
+        let bytes =
+            tasker_app_db::files::read_regular(&entry.path(), tasker_app_db::files::MAX_SQL_FILE)
+                .with_context(|| format!("cannot read engine migration {file_name}"))?;
         let sql = String::from_utf8(bytes)
             .with_context(|| format!("{} is not UTF-8", entry.path().display()))?;
         out.push(EngineMigration {
