@@ -43,7 +43,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
-    /// Write the built-in catalog into DIR, as a start for your own (--catalog DIR)
+    /// Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)
     Export {
         /// A new or empty folder
         #[arg(value_parser = Utf8Path)]
@@ -319,6 +319,86 @@ mod tests {
     #[test]
     fn the_cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// Issue 17: a help text named a flag its command rejects. Every `--flag`
+    /// in every command's help is one that command accepts; on a line that
+    /// names another command (`tasker-app build ... --catalog`), one that
+    /// command accepts.
+    #[test]
+    fn every_flag_named_in_a_help_is_accepted_there() {
+        fn flags_of(line: &str) -> Vec<&str> {
+            let mut out = Vec::new();
+            for (i, _) in line.match_indices("--") {
+                let before = line[..i].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '-') {
+                    continue;
+                }
+                let rest = &line[i + 2..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                    .unwrap_or(rest.len());
+                if end > 0 && rest.as_bytes()[0].is_ascii_alphabetic() {
+                    out.push(&rest[..end]);
+                }
+            }
+            out
+        }
+        fn accepts(cmd: &clap::Command, flag: &str) -> bool {
+            cmd.get_arguments().any(|a| {
+                a.get_long() == Some(flag)
+                    || a.get_all_aliases()
+                        .is_some_and(|names| names.contains(&flag))
+            })
+        }
+        fn find<'a>(root: &'a clap::Command, path: &[&str]) -> Option<&'a clap::Command> {
+            path.iter()
+                .try_fold(root, |cmd, name| cmd.find_subcommand(name))
+        }
+        fn check(root: &clap::Command, path: Vec<&str>, wrong: &mut Vec<String>) {
+            let cmd = find(root, &path).expect("a command");
+            let help = cmd.clone().render_long_help().to_string();
+            for line in help.lines() {
+                // `tasker-app SUB [SUB2] ...` on the line: its flags are SUB's.
+                let named: Option<Vec<&str>> = line.split("tasker-app ").nth(1).map(|rest| {
+                    let words: Vec<&str> = rest.split_whitespace().collect();
+                    let mut sub = Vec::new();
+                    for w in words {
+                        let mut next = sub.clone();
+                        next.push(w);
+                        if find(root, &next).is_none() {
+                            break;
+                        }
+                        sub = next;
+                    }
+                    sub
+                });
+                let (owner, owner_path) = match &named {
+                    Some(sub) if !sub.is_empty() => (find(root, sub).unwrap(), sub.clone()),
+                    _ => (cmd, path.clone()),
+                };
+                for flag in flags_of(line) {
+                    if !accepts(owner, flag) {
+                        wrong.push(format!(
+                            "`tasker-app {}` help names --{flag}, which `tasker-app {}` rejects: {}",
+                            path.join(" "),
+                            owner_path.join(" "),
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let mut next = path.clone();
+                next.push(sub.get_name());
+                check(root, next, wrong);
+            }
+        }
+        let mut root = Cli::command().term_width(10_000);
+        root.build();
+        let mut wrong = Vec::new();
+        check(&root, Vec::new(), &mut wrong);
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]

@@ -71,7 +71,12 @@ impl Tty {
         self.keys(&["Enter"]);
     }
 
-    /// The whole screen and scroll-back, as text.
+    /// Types text literally (no key names), without Enter.
+    pub fn type_text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    /// The whole screen and all of its scroll-back, as text.
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args([
@@ -81,7 +86,7 @@ impl Tty {
                 "-p",
                 "-J",
                 "-S",
-                "-200",
+                "-",
                 "-t",
                 "0",
             ])
