@@ -318,9 +318,11 @@ fn a_generated_app_runs_all_three_workflows_against_the_engine() {
         .envs(env)
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    // A usage error (exit 2) that says where, never echoing the text.
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not valid JSON for task 0"),
+        String::from_utf8_lossy(&out.stderr).contains("not valid JSON (task 0)")
+            && String::from_utf8_lossy(&out.stderr).contains("line 1, column"),
         "{}",
         show(&out)
     );
