@@ -9,8 +9,13 @@
 #   sh install.sh --uninstall             # remove exactly what the receipt lists
 #
 # How it keeps its promises:
-# - Every step is a function and `main "$@"` is the last line, so a download that
-#   is cut short defines functions and runs nothing.
+# - Every step is a function, and the one call of `main` sits in a { } block that
+#   ends the file: the shell runs a block only once its closing brace has
+#   arrived, so a download cut anywhere (even right after `main `) runs nothing.
+# - One run at a time: a second install or uninstall waits for the first
+#   (a lock folder in HOME), then works from the receipt the first one left.
+# - Failures say why in the words of the tool or shell that failed (no raw
+#   `sh:` lines), and a full TMPDIR is told apart from a missing release.
 # - Release archives are checked against their .sha256 before anything is written
 #   outside a private temp folder; no hashing tool means no install (unless
 #   --no-verify). The temp folder is the only thing ever removed recursively.
@@ -93,11 +98,34 @@ need_cmd() {
     fi
 }
 
-# Run a command; stop with its name if it fails.
+# The last line of a failed command's messages, without the shell's
+# "sh: 12: " or "install.sh: line 12: " prefix: what went wrong, in its words.
+reason_of() { # TEXT
+    printf '%s\n' "$1" | sed -n '$p' | sed 's/^[^:]*: \(line \)\{0,1\}[0-9][0-9]*: //'
+}
+
+# Run a command; stop with its name and its own message if it fails.
 ensure() {
-    if ! "$@"; then
-        err "command failed: $*"
+    if ! _en_out=$("$@" 2>&1 >/dev/null); then
+        err "command failed: $*${_en_out:+ ($(reason_of "$_en_out"))}"
     fi
+}
+
+# to_file new|append FILE COMMAND...: COMMAND's output into FILE. On failure
+# $io_err says why: the shell's message when FILE cannot be opened (read-only,
+# no such folder, no space), else the command's. Nothing reaches the terminal.
+to_file() {
+    _tf_mode=$1
+    _tf_file=$2
+    shift 2
+    if [ "$_tf_mode" = append ]; then
+        io_err=$({ "$@" >>"$_tf_file"; } 2>&1) && return 0
+    else
+        io_err=$({ "$@" >"$_tf_file"; } 2>&1) && return 0
+    fi
+    io_err=$(reason_of "$io_err")
+    [ -n "$io_err" ] || io_err="the write failed"
+    return 1
 }
 
 # ---------------------------------------------------------------- arguments
@@ -216,12 +244,59 @@ cleanup() {
     if [ -n "${tmpdir:-}" ] && [ -d "$tmpdir" ]; then
         rm -rf "$tmpdir"
     fi
+    release_lock
+}
+
+# ---------------------------------------------------------------- one run at a time
+
+# A lock folder in HOME (it always exists; nothing is left when the run ends)
+# holding the pid of its owner. A second run waits for the first, up to 10
+# minutes; a lock whose owner is gone (killed) is taken over.
+take_lock() {
+    _tl_lock=$HOME/.$APP.install.lock
+    _tl_waited=0
+    while ! mkdir -- "$_tl_lock" 2>/dev/null; do
+        [ -d "$_tl_lock" ] || err "cannot create the lock folder $_tl_lock (is HOME writable?); nothing was changed"
+        _tl_pid=$(cat -- "$_tl_lock/pid" 2>/dev/null)
+        case $_tl_pid in
+            '' | *[!0-9]*) ;;
+            *)
+                if ! kill -0 "$_tl_pid" 2>/dev/null; then
+                    rm -f -- "$_tl_lock/pid"
+                    rmdir -- "$_tl_lock" 2>/dev/null
+                    continue
+                fi
+                ;;
+        esac
+        if [ "$_tl_waited" -eq 0 ]; then
+            say "another tasker-app install or uninstall is running${_tl_pid:+ (pid $_tl_pid)}; waiting for it to finish"
+        fi
+        if [ "$_tl_waited" -ge 600 ]; then
+            err "another install still holds $_tl_lock after 10 minutes; nothing was changed.
+help: if no install.sh is running, remove that folder and try again"
+        fi
+        sleep 1
+        _tl_waited=$((_tl_waited + 1))
+    done
+    lock_dir=$_tl_lock
+    to_file new "$lock_dir/pid" printf '%s\n' "$$" ||
+        err "cannot write $lock_dir/pid: $io_err; nothing was changed"
+}
+
+release_lock() {
+    if [ -n "${lock_dir:-}" ]; then
+        rm -f -- "$lock_dir/pid"
+        rmdir -- "$lock_dir" 2>/dev/null
+        lock_dir=
+    fi
 }
 
 make_tmpdir() {
     tmp_bin=
-    tmpdir=$(mktemp -d 2>/dev/null || mktemp -d -t tasker-app.XXXXXXXX) ||
-        err "could not create a temp folder (is TMPDIR writable?)"
+    tmpdir=$(mktemp -d 2>/dev/null || mktemp -d -t tasker-app.XXXXXXXX 2>&1) || {
+        err "could not create a temp folder in ${TMPDIR:-/tmp}: $(reason_of "$tmpdir").
+help: is TMPDIR full or not writable? Free some space there, or set TMPDIR to another folder"
+    }
     if [ -z "$tmpdir" ] || [ ! -d "$tmpdir" ]; then
         err "mktemp did not create a folder"
     fi
@@ -311,16 +386,21 @@ read_receipt() {
 write_receipt() {
     ensure_dir "$receipt_dir"
     _wr_tmp=$receipt_dir/.receipt.tmp.$$
-    {
-        printf '# tasker-app install receipt: written by install.sh, read by install.sh --uninstall\n'
-        printf 'version=%s\n' "$version"
-        printf 'source=%s\n' "$install_source"
-        printf 'prefix=%s\n' "$prefix"
-        print_list file "$new_files"
-        print_list dir "$new_dirs"
-        print_list rc "$new_rcs"
-    } >"$_wr_tmp" || err "could not write the receipt in $receipt_dir"
+    if ! to_file new "$_wr_tmp" receipt_text; then
+        rm -f -- "$_wr_tmp"
+        err "could not write the receipt in $receipt_dir: $io_err"
+    fi
     ensure mv -f "$_wr_tmp" "$receipt"
+}
+
+receipt_text() {
+    printf '# tasker-app install receipt: written by install.sh, read by install.sh --uninstall\n'
+    printf 'version=%s\n' "$version"
+    printf 'source=%s\n' "$install_source"
+    printf 'prefix=%s\n' "$prefix"
+    print_list file "$new_files"
+    print_list dir "$new_dirs"
+    print_list rc "$new_rcs"
 }
 
 print_list() { # KEY LIST
@@ -352,9 +432,6 @@ EOF
 # Start from the previous receipt (same prefix only): its folders and files stay
 # ours as long as they exist.
 load_previous_install() {
-    new_files=
-    new_dirs=
-    new_rcs=
     if ! read_receipt; then
         return 0
     fi
@@ -399,28 +476,66 @@ help: install one of them, or build from a checkout with 'sh install.sh --from-s
     esac
 }
 
-download() { # URL FILE
+# download URL FILE: 0 when FILE holds what URL serves. Otherwise $dl_kind
+# says why: `missing` (the server answered 404 or 410), `write` (FILE could not
+# be written: TMPDIR full or not writable) or `other`, and $dl_msg holds the
+# tool's own words. The tool's messages never reach the terminal raw.
+download() {
+    dl_kind=
+    dl_msg=
     case $downloader in
         curl)
             case $1 in
-                https://*) curl --proto '=https' --tlsv1.2 --fail --silent --show-error \
-                    --location --retry 3 --connect-timeout 30 --output "$2" "$1" ;;
-                *) curl --fail --silent --show-error --location --retry 3 \
-                    --connect-timeout 30 --output "$2" "$1" ;;
+                https://*) dl_msg=$(curl --proto '=https' --tlsv1.2 --fail --silent --show-error \
+                    --location --retry 3 --connect-timeout 30 --output "$2" "$1" 2>&1) ;;
+                *) dl_msg=$(curl --fail --silent --show-error --location --retry 3 \
+                    --connect-timeout 30 --output "$2" "$1" 2>&1) ;;
+            esac
+            _dl_rc=$?
+            case $_dl_rc in
+                0) return 0 ;;
+                23) dl_kind='write' ;;
+                22) case $dl_msg in *' 404'* | *' 410'*) dl_kind=missing ;; *) dl_kind=other ;; esac ;;
+                *) dl_kind=other ;;
             esac
             ;;
         wget)
+            _dl_https=
             case $1 in
                 https://*)
                     if wget --help 2>&1 | grep -q -- --https-only; then
-                        wget --https-only --quiet --tries=3 --timeout=30 --output-document="$2" "$1"
-                    else
-                        wget -q -O "$2" "$1"
+                        _dl_https=--https-only
                     fi
                     ;;
-                *) wget -q -O "$2" "$1" ;;
+            esac
+            dl_msg=$(wget ${_dl_https:+"$_dl_https"} --no-verbose --tries=3 --timeout=30 \
+                --output-document="$2" "$1" 2>&1)
+            _dl_rc=$?
+            case $_dl_rc in
+                0) return 0 ;;
+                3) dl_kind='write' ;;
+                8) case $dl_msg in *' 404'* | *' 410'*) dl_kind=missing ;; *) dl_kind=other ;; esac ;;
+                *) dl_kind=other ;;
             esac
             ;;
+    esac
+    case $dl_msg in
+        *'No space left'* | *'Failure writing'* | *'Read-only file system'*) dl_kind='write' ;;
+    esac
+    dl_msg=$(reason_of "$dl_msg")
+    return 1
+}
+
+# Stops with the reason a download failed; WHAT names it, HELP is the hint
+# for a file the server does not have.
+download_failed() { # URL WHAT HELP
+    case $dl_kind in
+        write) err "could not save $2 in $tmpdir: ${dl_msg:-the write failed}. Nothing was installed.
+help: TMPDIR is full or not writable: free some space there, or set TMPDIR to a folder with room" ;;
+        missing) err "$2 was not found at $1 (${dl_msg:-404}).
+help: $3" ;;
+        *) err "could not download $2 from $1: ${dl_msg:-no reason given}.
+help: check the network connection and try again; $3" ;;
     esac
 }
 
@@ -475,14 +590,12 @@ resolve_version() {
     if [ -n "${TASKER_APP_DOWNLOAD_URL:-}" ]; then
         _rv_url=${TASKER_APP_DOWNLOAD_URL%/}/LATEST
         download "$_rv_url" "$_rv_file" ||
-            err "could not read the latest version from $_rv_url.
-help: pass --version V"
+            download_failed "$_rv_url" "the latest version" "pass --version V"
         version=$(sed -n 1p "$_rv_file" | tr -d ' \t\r')
     else
         _rv_url=https://api.github.com/repos/$GITHUB_REPO/releases/latest
         download "$_rv_url" "$_rv_file" ||
-            err "could not ask GitHub for the latest release ($_rv_url).
-help: pass --version V, or build from a checkout with --from-source"
+            download_failed "$_rv_url" "the latest release" "pass --version V, or build from a checkout with --from-source"
         version=$(sed -n 's/.*"tag_name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$_rv_file" | sed -n 1p)
     fi
     version=${version#v}
@@ -532,12 +645,13 @@ fetch_release() {
     esac
     say "downloading $_fr_url"
     download "$_fr_url" "$tmpdir/$_fr_asset" ||
-        err "could not download $_fr_url.
-help: check that release $version exists for $target; or build it with --from-source"
+        download_failed "$_fr_url" "release $version for $target" \
+            "check that release $version exists for $target; or build it with --from-source"
 
     if [ -n "$hash_tool" ]; then
         download "$_fr_url.sha256" "$tmpdir/$_fr_asset.sha256" ||
-            err "could not download the checksum $_fr_url.sha256; nothing was installed"
+            download_failed "$_fr_url.sha256" "the checksum of $_fr_asset" \
+                "a release always has its .sha256 beside it; nothing was installed"
         _fr_line=$(sed -n 1p "$tmpdir/$_fr_asset.sha256")
         _fr_expected=$(printf '%s' "${_fr_line%% *}" | tr 'ABCDEF' 'abcdef')
         case $_fr_expected in
@@ -554,8 +668,14 @@ help: check that release $version exists for $target; or build it with --from-so
     fi
 
     ensure mkdir "$tmpdir/unpacked"
-    tar -xzf "$tmpdir/$_fr_asset" -C "$tmpdir/unpacked" ||
-        err "could not unpack $_fr_asset (is it a .tar.gz?); nothing was installed"
+    if ! _fr_msg=$(tar -xzf "$tmpdir/$_fr_asset" -C "$tmpdir/unpacked" 2>&1); then
+        case $_fr_msg in
+            *'No space left'* | *'Read-only file system'* | *'Cannot write'* | *'Cannot open'*)
+                err "could not unpack $_fr_asset in $tmpdir: $(reason_of "$_fr_msg"). Nothing was installed.
+help: TMPDIR is full or not writable: free some space there, or set TMPDIR to a folder with room" ;;
+        esac
+        err "could not unpack $_fr_asset: $(reason_of "$_fr_msg") (is it a .tar.gz?); nothing was installed"
+    fi
     for _fr_candidate in \
         "$tmpdir/unpacked/$APP-$version-$target/$APP" \
         "$tmpdir/unpacked/$APP"; do
@@ -667,9 +787,9 @@ install_completions() {
         _ic_path=$(completion_path "$_ic_shell")
         _ic_dir=$(dirname -- "$_ic_path")
         _ic_tmp=$tmpdir/completion.$_ic_shell
-        if ! "$bin_path" completions "$_ic_shell" >"$_ic_tmp" 2>"$tmpdir/completion.err" ||
-            [ ! -s "$_ic_tmp" ]; then
-            warn "'$APP completions $_ic_shell' failed; skipping $_ic_shell completions"
+        if ! to_file new "$_ic_tmp" "$bin_path" completions "$_ic_shell" || [ ! -s "$_ic_tmp" ]; then
+            warn "'$APP completions $_ic_shell' failed${io_err:+ ($io_err)}; skipping $_ic_shell completions"
+            io_err=
             continue
         fi
         ensure_dir "$_ic_dir"
@@ -849,19 +969,30 @@ lacks_final_newline() { # FILE
 rc_begin() { # FILE NEW
     rc_real=$(real_path "$1") || err "cannot follow the symlink $1; it was not changed"
     _rb_dir=$(dirname -- "$rc_real")
+    rc_tmp=
+    # Said as it is, before trying: a read-only file is its owner's choice.
+    if [ "$2" = no ] && [ ! -w "$rc_real" ]; then
+        if [ "$rc_real" = "$1" ]; then
+            rc_fail "$1" "it is read-only"
+        fi
+        rc_fail "$1" "it links to $rc_real, which is read-only"
+    fi
+    if [ ! -w "$_rb_dir" ]; then
+        rc_fail "$1" "its folder $_rb_dir is not writable (the new version is written beside it, then renamed)"
+    fi
     rc_tmp=$_rb_dir/.${rc_real##*/}.tasker-app.$$.tmp
     if [ "$2" = yes ]; then
-        (: >"$rc_tmp") 2>/dev/null || rc_fail "$1" "cannot create a temp file in $_rb_dir"
-    else
-        cp -p -- "$rc_real" "$rc_tmp" 2>/dev/null ||
-            rc_fail "$1" "cannot copy it to a temp file in $_rb_dir (is that folder writable and the disk not full?)"
+        to_file new "$rc_tmp" true || rc_fail "$1" "cannot create a temp file in $_rb_dir: $io_err"
+    elif ! _rb_msg=$(cp -p -- "$rc_real" "$rc_tmp" 2>&1); then
+        rc_fail "$1" "cannot copy it to a temp file in $_rb_dir: $(reason_of "${_rb_msg:-cp failed}")"
     fi
 }
 
 rc_fail() { # FILE WHY
     [ -n "${rc_tmp:-}" ] && rm -f -- "$rc_tmp"
     rc_tmp=
-    err "could not edit $1: $2; it was left unchanged"
+    err "could not edit $1: $2; it was left unchanged.
+help: fix that and run install.sh again, or pass --no-modify-path and put $bindir on PATH yourself"
 }
 
 # Verify the temp file against the expected byte and line counts, then rename it
@@ -870,9 +1001,10 @@ rc_commit() { # FILE BYTES LINES
     _rc_b=$(byte_count "$rc_tmp") || rc_fail "$1" "cannot measure the new version"
     _rc_l=$(line_count "$rc_tmp")
     if [ "$_rc_b" != "$2" ] || [ "$_rc_l" != "$3" ]; then
-        rc_fail "$1" "the new version has $_rc_b bytes and $_rc_l lines, expected $2 and $3 (disk full?)"
+        rc_fail "$1" "the new version has $_rc_b bytes and $_rc_l lines, expected $2 and $3 (a write was lost: is the disk full?)"
     fi
-    mv -f -- "$rc_tmp" "$rc_real" 2>/dev/null || rc_fail "$1" "cannot rename the new version into place"
+    _rc_msg=$(mv -f -- "$rc_tmp" "$rc_real" 2>&1) ||
+        rc_fail "$1" "cannot rename the new version into place: $(reason_of "${_rc_msg:-mv failed}")"
     rc_tmp=
 }
 
@@ -889,10 +1021,8 @@ rc_append() { # FILE LINE NEW
         lacks_final_newline "$rc_real" && _ra_nl='
 '
     fi
-    {
-        printf '%s' "$_ra_nl"
-        printf '%s\n' "$2"
-    } >>"$rc_tmp" 2>/dev/null || rc_fail "$1" "cannot write the new version (disk full?)"
+    to_file append "$rc_tmp" printf '%s%s\n' "$_ra_nl" "$2" ||
+        rc_fail "$1" "cannot write the new version: $io_err"
     _ra_add=$(printf '%s%s\n' "$_ra_nl" "$2" | wc -c | tr -d ' ')
     rc_commit "$1" $((_ra_b + _ra_add)) $((_ra_l + 1))
     if [ "$3" = yes ]; then
@@ -922,7 +1052,8 @@ rc_remove() { # FILE LINE HOW
         [ "$3" = appended-nl ] && _rm_final_nl=no && _rm_drop=1
         [ "$_rm_final_nl" = yes ] || [ "$3" = appended-nl ] || _rm_final_nl=yes
     fi
-    TA_LINE=$2 TA_FINAL_NL=$_rm_final_nl awk '
+    # shellcheck disable=SC2016 # an awk program, not shell
+    to_file new "$rc_tmp" env TA_LINE="$2" TA_FINAL_NL="$_rm_final_nl" awk '
         BEGIN { line = ENVIRON["TA_LINE"]; final_nl = ENVIRON["TA_FINAL_NL"] }
         $0 == line { next }
         { kept[++n] = $0 }
@@ -931,7 +1062,7 @@ rc_remove() { # FILE LINE HOW
                 printf "%s", kept[i]
                 if (i < n || final_nl == "yes") printf "\n"
             }
-        }' "$rc_real" >"$rc_tmp" 2>/dev/null || rc_fail "$1" "cannot write the new version (disk full?)"
+        }' "$rc_real" || rc_fail "$1" "cannot write the new version: $io_err"
     _rm_len=$(printf '%s\n' "$2" | wc -c | tr -d ' ')
     # Each of our lines took its text and a newline; the last one may lack its
     # newline (edited by hand), which the final-newline rules above account for.
@@ -987,7 +1118,8 @@ confirm_install() {
 finish_message() {
     say "done: $APP $version is installed"
     if ! on_path; then
-        say "to use it in this shell now, run:  export PATH=\"$bindir:\$PATH\""
+        # shellcheck disable=SC2016 # $PATH is for the user's shell to expand
+        say "to use it in this shell now, run:  export PATH=$(sh_quote "$bindir"):\"\$PATH\""
         if [ "$path_change" = no ]; then
             say "(your shell startup files were not changed)"
         else
@@ -1006,6 +1138,8 @@ removable_name() { # PATH: only files this installer could have made
 }
 
 do_uninstall() {
+    set_traps
+    take_lock
     if ! read_receipt; then
         err "no receipt at $receipt, so there is nothing this installer can remove.
 help: if you installed with cargo, use 'cargo uninstall $APP'"
@@ -1070,12 +1204,17 @@ main() {
         need_cmd "$_m_cmd"
     done
 
+    new_files=
+    new_dirs=
+    new_rcs=
+    lock_dir=
     if [ "$opt_uninstall" = yes ]; then
         do_uninstall
         return 0
     fi
 
     make_tmpdir
+    take_lock
     load_previous_install
     if [ "$opt_source" = yes ]; then
         resolve_source_dir
@@ -1104,4 +1243,9 @@ main() {
     finish_message
 }
 
-main "$@"
+# The only command this file runs. Inside { }, it runs only once the closing
+# brace has been read: a download cut short, even right after `main `, ends in
+# a syntax error instead of an install with the defaults.
+{
+    main "$@"
+}

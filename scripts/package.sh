@@ -147,4 +147,7 @@ main() {
     pack
 }
 
-main "$@"
+# Run only once the closing brace has been read (a cut file does nothing).
+{
+    main "$@"
+}

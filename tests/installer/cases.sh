@@ -72,7 +72,10 @@ t_usage() {
     tmp_is_clean
 }
 
-# A download cut anywhere runs nothing: `main "$@"` is the last line.
+# A download cut anywhere runs nothing: at whole lines, and (issue 17) at every
+# byte of the file's last 40 that loses code, where a cut right after `main `
+# used to run an install with the defaults. Piped (as curl | sh runs it) and
+# from a file. (Only the final newline missing: the whole program is there.)
 t_truncated_script() {
     snapshot "$t_root" >"$t_log/before"
     _tr_total=$(wc -l <"$repo/install.sh")
@@ -81,6 +84,20 @@ t_truncated_script() {
         T_SCRIPT=$t_dir/cut.sh
         inst --version "$version" -y
         check_not "a script cut after $_tr_keep lines printed info lines" grep -q '^info:' "$t_log/err"
+    done
+    _tr_bytes=$(wc -c <"$repo/install.sh")
+    _tr_keep=$((_tr_bytes - 40))
+    while [ "$_tr_keep" -lt $((_tr_bytes - 1)) ]; do
+        head -c "$_tr_keep" "$repo/install.sh" >"$t_dir/cut.sh"
+        T_SCRIPT=$t_dir/cut.sh
+        inst --prefix "$t_spare/cut" -y
+        check_not "a script cut after byte $_tr_keep ran ($(tail -c 12 "$t_dir/cut.sh" | tr '\n' '|'))" \
+            grep -q '^info:' "$t_log/err"
+        env -i HOME="$t_home" PATH="$T_PATH" TMPDIR="$t_tmp" TASKER_APP_DOWNLOAD_URL="$T_URL" \
+            "$timeout_bin" 60 "$setsid_bin" -w sh -c 'sh -s -- -y <"$1"' sh "$t_dir/cut.sh" \
+            </dev/null >/dev/null 2>"$t_log/err"
+        check_not "a piped script cut after byte $_tr_keep ran" grep -q '^info:' "$t_log/err"
+        _tr_keep=$((_tr_keep + 1))
     done
     T_SCRIPT=$repo/install.sh
     snapshot_same "a truncated script changed files" "$t_log/before"
@@ -436,6 +453,95 @@ alias ll="ls -l"' ]
     check_not "install with a failing copy succeeded" [ "$rc" = 0 ]
     expect_err "it was left unchanged" "install with a failing copy"
     check ".bashrc is untouched after a failed install" cmp -s "$t_log/bashrc.before" "$t_home/.bashrc"
+    no_rc_temp_files
+    tmp_is_clean
+}
+
+# ---------------------------------------------------------------- issue 17
+
+# The printed `export PATH=` line works when pasted, whatever the prefix holds.
+t_path_hint_is_quoted() {
+    _ph_prefix="$t_spare/a \$HOME \`id\` \"q\" it's; x"
+    inst --version "$version" -y --no-modify-path --prefix "$_ph_prefix"
+    expect_rc 0 "install into a prefix with shell characters"
+    _ph_hint=$(sed -n 's/^info: to use it in this shell now, run:  //p' "$t_log/err")
+    [ -n "$_ph_hint" ] || fail "no export PATH hint printed"
+    _ph_found=$(env -i HOME="$t_home" PATH=/usr/bin:/bin sh -c "$_ph_hint; command -v tasker-app" 2>&1)
+    [ "$_ph_found" = "$_ph_prefix/bin/tasker-app" ] ||
+        fail "the printed hint \`$_ph_hint\` gives '$_ph_found'"
+}
+
+# Two installs at once: both succeed (the second waits for the first), and
+# an uninstall then gives back the sandbox exactly (no folder left behind).
+t_concurrent_installs() {
+    printf '# bashrc\n' >"$t_home/.bashrc"
+    snapshot "$t_root" >"$t_log/before"
+    _ci_pids=
+    for _ci_n in 1 2 3; do
+        (
+            T_OUT=run$_ci_n.
+            inst --version "$version" -y
+            printf '%s\n' "$rc" >"$t_log/run$_ci_n.rc"
+        ) &
+        _ci_pids="$_ci_pids $!"
+    done
+    # (not a bare `wait`: the HTTP server is a child too)
+    for _ci_pid in $_ci_pids; do
+        wait "$_ci_pid"
+    done
+    for _ci_n in 1 2 3; do
+        _ci_rc=$(cat "$t_log/run$_ci_n.rc")
+        [ "$_ci_rc" = 0 ] || fail "install $_ci_n of 3 at once: exit $_ci_rc: $(tr '\n' ' ' <"$t_log/run$_ci_n.err")"
+    done
+    path_lines_once "$t_home/.profile" "$t_home/.bashrc"
+    check "the lock is gone" [ ! -e "$t_home/.tasker-app.install.lock" ]
+    inst --uninstall -y
+    expect_rc 0 "uninstall after installs at once"
+    snapshot_same "installs at once + uninstall is not a no-op" "$t_log/before"
+    tmp_is_clean
+}
+
+# TMPDIR on a file system with no room: said so, not "release not found".
+t_full_tmpdir() {
+    if ! mount -t tmpfs -o size=64k tmpfs "$t_tmp" 2>/dev/null; then
+        note "    (cannot mount a small tmpfs here: full TMPDIR case skipped)"
+        return 0
+    fi
+    snapshot "$t_root" >"$t_log/before"
+    inst --version "$version" -y
+    expect_rc 1 "install with a full TMPDIR"
+    expect_err "TMPDIR is full" "install with a full TMPDIR"
+    check_not "a full TMPDIR is reported as a missing release" grep -q 'not found\|exists for' "$t_log/err"
+    snapshot_same "an install with a full TMPDIR changed files" "$t_log/before"
+    tmp_is_clean
+    umount "$t_tmp"
+}
+
+# Error lines are the installer's own: no raw `sh:` lines. A read-only startup
+# file is said to be read-only (not "disk full?") and is left as it was.
+t_read_only_startup_file() {
+    T_AS=
+    if [ "$(id -u)" = 0 ]; then
+        # root writes read-only files: run the installer as nobody.
+        command -v setpriv >/dev/null 2>&1 || {
+            note "    (running as root without setpriv: read-only case skipped)"
+            return 0
+        }
+        T_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    fi
+    printf 'export A=1\n' >"$t_home/.bashrc"
+    chmod 444 "$t_home/.bashrc"
+    if [ -n "$T_AS" ]; then
+        chown -R 65534:65534 "$t_root" "$t_tmp"
+        chmod 755 "$work" "$work/cases" "$t_dir" # mktemp -d made $work private
+    fi
+    cp -p "$t_home/.bashrc" "$t_log/bashrc.before"
+    inst --version "$version" -y
+    check_not "an install that cannot edit .bashrc succeeded" [ "$rc" = 0 ]
+    expect_err ".bashrc: it is read-only" "read-only .bashrc"
+    check_not "a raw shell error line" grep -Eq '^(sh|dash|bash|.*install\.sh): ' "$t_log/err"
+    check_not "a read-only file blamed on a full disk" grep -qi 'disk full' "$t_log/err"
+    check ".bashrc is untouched" cmp -s "$t_log/bashrc.before" "$t_home/.bashrc"
     no_rc_temp_files
     tmp_is_clean
 }

@@ -85,18 +85,21 @@ new_sandbox() { # NAME
     T_SH=/bin/sh
     T_SCRIPT=$repo/install.sh
     T_CWD=$t_spare
+    T_AS=     # e.g. "setpriv --reuid=65534 ...": run the installer as another user
+    T_OUT=    # log name prefix, for runs at the same time
 }
 
 # inst ARGS...: run $T_SCRIPT (install.sh of the checkout) from $T_CWD, no
-# terminal, stdin /dev/null.
-# Sets $rc; stdout/stderr in $t_log/out and $t_log/err.
+# terminal, stdin /dev/null (as $T_AS when set).
+# Sets $rc; stdout/stderr in $t_log/${T_OUT}out and $t_log/${T_OUT}err.
 inst() {
     t_runs=$((t_runs + 1))
+    # shellcheck disable=SC2086 # T_AS is a command and its arguments
     (cd "$T_CWD" && exec env -i HOME="$t_home" PATH="$T_PATH" TMPDIR="$t_tmp" TERM=dumb LANG=C \
         TASKER_APP_DOWNLOAD_URL="$T_URL" TASKER_APP_DOWNLOADER="$T_DL" \
         CARGO_HOME="$cargo_home" RUSTUP_HOME="$rustup_home" CARGO_TARGET_DIR="$target_dir" \
-        "$timeout_bin" 600 "$setsid_bin" -w "$T_SH" "$T_SCRIPT" "$@") \
-        </dev/null >"$t_log/out" 2>"$t_log/err"
+        "$timeout_bin" 600 "$setsid_bin" -w $T_AS "$T_SH" "$T_SCRIPT" "$@") \
+        </dev/null >"$t_log/${T_OUT}out" 2>"$t_log/${T_OUT}err"
     rc=$?
     log_run "(in $T_CWD) sh $T_SCRIPT $*"
 }
@@ -117,7 +120,7 @@ inst_piped() {
 log_run() {
     {
         printf -- '--- run %s: %s (exit %s)\n' "$t_runs" "$1" "$rc"
-        sed 's/^/    /' "$t_log/err"
+        sed 's/^/    /' "$t_log/${T_OUT}err"
     } >>"$t_log/runs"
 }
 

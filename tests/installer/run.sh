@@ -32,7 +32,8 @@ twice_is_harmless tampered_refused no_hash_tool uninstall_exact
 uninstall_ignores_foreign_entries already_on_path
 no_modify_path piped_without_tty prompts_on_tty source_install source_needs_checkout
 other_prefix_refused odd_prefix_under_bash uninstall_keeps_trailing_newlines
-rc_edit_failure_loses_nothing"
+rc_edit_failure_loses_nothing path_hint_is_quoted concurrent_installs full_tmpdir
+read_only_startup_file"
 
 passed=0
 failed=0
