@@ -284,7 +284,8 @@ mod tests {
     fn links_special_files_and_git_folders_in_a_catalog_are_refused() {
         use std::os::unix::fs::symlink;
         let tmp = tempfile::tempdir().unwrap();
-        let cases: [(&str, fn(&Path)); 3] = [
+        type Spoil = fn(&Path);
+        let cases: [(&str, Spoil); 3] = [
             ("is a symlink", |d| {
                 symlink("/etc/hostname", d.join("skeleton/files/secret.txt")).unwrap()
             }),

@@ -45,9 +45,8 @@ pub fn choose(dir: Option<&Path>) -> Result<Catalog> {
 
 /// The catalog for the app in `app_dir`: `--catalog` (or TASKER_APP_CATALOG)
 /// when given, else the one its manifest records, else the embedded one.
-/// `manifest`: the app's manifest when the caller has read it already
-/// (update); `None` reads it here, a damaged one counting as absent (build
-/// reports it with the other options).
+/// `manifest`: the app's manifest, read once by the caller (`None`: the
+/// app has none).
 pub fn for_app(
     flag: Option<&Path>,
     app_dir: &Path,
@@ -56,13 +55,7 @@ pub fn for_app(
     if flag.is_some() {
         return choose(flag);
     }
-    let recorded = match manifest {
-        Some(m) => m.catalog.clone(),
-        None => Manifest::read(app_dir)
-            .ok()
-            .flatten()
-            .and_then(|m| m.catalog),
-    };
+    let recorded = manifest.and_then(|m| m.catalog.clone());
     let manifest_path = app_dir.join(crate::manifest::PATH);
     match recorded {
         // A relative folder in a manifest (which may come from someone else's
@@ -200,7 +193,7 @@ fn render_in_child(
     let last_template = stderr
         .lines()
         .filter_map(|l| l.strip_prefix(PROGRESS))
-        .last()
+        .next_back()
         .map(str::to_string);
     if out.status.success() {
         return decode(&out.stdout)
@@ -212,7 +205,7 @@ fn render_in_child(
             .lines()
             .filter(|l| !l.starts_with(PROGRESS))
             .collect();
-        return Err(anyhow!("{}", message.join("\n").trim().to_string()));
+        return Err(anyhow!("{}", message.join("\n").trim()));
     }
     let at = last_template.map_or(String::new(), |t| format!(" while rendering {t}"));
     #[cfg(unix)]

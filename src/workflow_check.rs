@@ -140,14 +140,14 @@ pub fn check(origin: &str, t: &TaskTemplate) -> Result<()> {
             }
         }
         if let Some(retry) = &step.retry {
-            if let Some(b) = &retry.backoff {
-                if !BACKOFFS.contains(&b.as_str()) {
-                    bail!(
-                        "{origin}: step `{}` has retry.backoff `{b}`; use one of {}",
-                        step.name,
-                        BACKOFFS.join(", ")
-                    );
-                }
+            if let Some(b) = &retry.backoff
+                && !BACKOFFS.contains(&b.as_str())
+            {
+                bail!(
+                    "{origin}: step `{}` has retry.backoff `{b}`; use one of {}",
+                    step.name,
+                    BACKOFFS.join(", ")
+                );
             }
             if let Some(n) = retry.max_attempts.filter(|n| !(1..=100).contains(n)) {
                 bail!(

@@ -36,10 +36,10 @@ pub fn refuse_links<'a>(
                 continue;
             }
         };
-        if let Err(o) = check_on_disk(app_dir, &path, Expect::FileOrNothing) {
-            if !obstacles.contains(&o) {
-                obstacles.push(o);
-            }
+        if let Err(o) = check_on_disk(app_dir, &path, Expect::FileOrNothing)
+            && !obstacles.contains(&o)
+        {
+            obstacles.push(o);
         }
     }
     if !refused.is_empty() {

@@ -25,32 +25,29 @@ pub struct BuildOptions {
 }
 
 pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
-    let catalog = match &args.app_name {
-        Some(name) => {
-            names::validate_app_name(name)?;
-            crate::catalog_source::for_app(
-                args.catalog.as_deref(),
-                &args.output_dir.join(name),
-                None,
-            )?
-        }
+    // The app's state (lock, then manifest, then the catalog it names) is
+    // read once and passed down. With no name, the wizard asks for it first.
+    let mut state = None;
+    if let Some(name) = &args.app_name {
+        names::validate_app_name(name)?;
+        state = Some(AppState::read(&args, shell)?);
+    }
+    let catalog = match &state {
+        Some(state) => crate::catalog_source::for_app(
+            args.catalog.as_deref(),
+            &state.app_dir,
+            state.previous.as_ref(),
+        )?,
         None => crate::catalog_source::choose(args.catalog.as_deref())?,
     };
     if crate::wizard::should_ask(&args, shell) {
         crate::wizard::ask(&mut args, &catalog, shell)?;
     }
-    // Held from before the manifest is read until the run ends: the plan and
-    // the writes see the same app. A dry run writes nothing and takes none.
-    let app_dir = args.output_dir.join(
-        args.app_name
-            .as_deref()
-            .unwrap_or(crate::wizard::DEFAULT_APP_NAME),
-    );
-    let _lock = match args.dry_run {
-        true => None,
-        false => apply::lock::AppLock::acquire_if_exists(&app_dir, shell)?,
+    let state = match state {
+        Some(state) => state,
+        None => AppState::read(&args, shell)?,
     };
-    let opts = check_options(&args, &catalog)?;
+    let opts = check_options(&args, &catalog, state.previous)?;
     let workflows: Vec<&Workflow> = catalog.resolve(&opts.templates)?;
     let rendered = crate::catalog_source::render(&catalog, &opts.answers, &workflows)?;
     let mut plan = plan::classify(
@@ -96,6 +93,44 @@ pub fn run(mut args: BuildArgs, shell: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// The app folder as this run found it: locked (unless a dry run), and its
+/// manifest read once, checked by the path rule and the version rule.
+struct AppState {
+    app_dir: PathBuf,
+    previous: Option<Manifest>,
+    _lock: Option<apply::lock::AppLock>,
+}
+
+impl AppState {
+    fn read(args: &BuildArgs, shell: &Shell) -> Result<AppState> {
+        let name = args
+            .app_name
+            .as_deref()
+            .unwrap_or(crate::wizard::DEFAULT_APP_NAME);
+        let app_dir = args.output_dir.join(name);
+        let lock = match args.dry_run {
+            true => None,
+            false => apply::lock::AppLock::acquire_if_exists(&app_dir, shell)?,
+        };
+        let previous = match app_dir.is_dir() {
+            true => Manifest::read(&app_dir)?,
+            false => None,
+        };
+        if let Some(m) = &previous {
+            m.refuse_newer(
+                plan::TOOL_VERSION,
+                plan::TASKER_VERSION,
+                &app_dir.join(manifest::PATH),
+            )?;
+        }
+        Ok(AppState {
+            app_dir,
+            previous,
+            _lock: lock,
+        })
+    }
+}
+
 /// How conflicts are resolved: `--on-conflict`, and whether prompting is allowed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Policy {
@@ -135,7 +170,11 @@ pub(crate) fn write_and_prepare(
 }
 
 /// Validates the name, the folders and the URL; merges in the manifest's answers.
-pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions> {
+pub fn check_options(
+    args: &BuildArgs,
+    catalog: &Catalog,
+    previous: Option<Manifest>,
+) -> Result<BuildOptions> {
     let app_name = args
         .app_name
         .clone()
@@ -157,14 +196,6 @@ pub fn check_options(args: &BuildArgs, catalog: &Catalog) -> Result<BuildOptions
         )
         .with_help("choose another APP_NAME or --output-dir, or move that file away")
         .into());
-    }
-    let previous = Manifest::read(&app_dir)?;
-    if let Some(m) = &previous {
-        m.refuse_newer(
-            plan::TOOL_VERSION,
-            plan::TASKER_VERSION,
-            &app_dir.join(manifest::PATH),
-        )?;
     }
     if previous.is_none() {
         crate::app_folder::refuse_foreign_folder(&app_dir)?;

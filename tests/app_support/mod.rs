@@ -171,10 +171,10 @@ pub fn spawn(
 pub fn wait_for_http(url: &str, within: Duration, procs: &mut [&mut Running]) {
     let start = Instant::now();
     loop {
-        if let Ok(resp) = ureq::get(url).timeout(Duration::from_secs(2)).call() {
-            if resp.status() == 200 {
-                return;
-            }
+        if let Ok(resp) = ureq::get(url).timeout(Duration::from_secs(2)).call()
+            && resp.status() == 200
+        {
+            return;
         }
         for p in procs.iter_mut() {
             if let Ok(Some(status)) = p.child.try_wait() {

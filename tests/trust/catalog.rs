@@ -44,7 +44,8 @@ fn catalog_links_are_never_followed_into_the_app() {
     let secret = tmp.path().join("id_ed25519");
     std::fs::write(&secret, "PRIVATE KEY 7f3a").unwrap();
     // A file linked to a secret; a folder linked to a huge tree (/usr).
-    let spoils: [(&str, Box<dyn Fn(&Path)>); 3] = [
+    type Spoil<'a> = Box<dyn Fn(&Path) + 'a>;
+    let spoils: [(&str, Spoil); 3] = [
         (
             "file",
             Box::new(|c: &Path| symlink(&secret, c.join("skeleton/files/notes.txt")).unwrap()),
