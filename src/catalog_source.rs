@@ -174,27 +174,27 @@ fn render_in_child(
             .with_help("fix or remove that template (a catalog's templates must render quickly, in bounded memory, without recursion that never ends), or build from the built-in catalog (leave out --catalog)")
             .into()
     };
-    let out = match crate::process::run(&mut cmd, WALL_LIMIT, crate::process::Group::Shared) {
-        Ok(out) => out,
-        Err(crate::process::RunError::TimedOut(_)) => {
-            return Err(failed(format!(
-                "rendering took longer than {} s and was stopped",
-                WALL_LIMIT.as_secs()
-            )));
-        }
-        Err(e) => {
-            return Err(anyhow!(
-                "cannot render the catalog {}: tasker-app {e}",
-                dir.display()
-            ));
-        }
-    };
+    let (out, timed_out) = run_child(&mut cmd).map_err(|e| {
+        anyhow!(
+            "cannot render the catalog {}: tasker-app could not be started ({e})",
+            dir.display()
+        )
+    })?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last_template = stderr
         .lines()
         .filter_map(|l| l.strip_prefix(PROGRESS))
         .next_back()
         .map(str::to_string);
+    let at = last_template
+        .as_ref()
+        .map_or(String::new(), |t| format!(" while rendering {t}"));
+    if timed_out {
+        return Err(failed(format!(
+            "rendering took longer than {} s and was stopped{at}",
+            WALL_LIMIT.as_secs()
+        )));
+    }
     if out.status.success() {
         return decode(&out.stdout)
             .ok_or_else(|| anyhow!("internal error: the catalog's rendering came back damaged"));
@@ -207,7 +207,6 @@ fn render_in_child(
             .collect();
         return Err(anyhow!("{}", message.join("\n").trim()));
     }
-    let at = last_template.map_or(String::new(), |t| format!(" while rendering {t}"));
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
@@ -236,6 +235,47 @@ fn render_in_child(
     }
     #[cfg(not(unix))]
     Err(failed(format!("rendering failed{at}")))
+}
+
+/// Runs the child within [`WALL_LIMIT`]; on timeout it is killed and what it
+/// printed so far is still returned (`true`: it timed out), so the error can
+/// name the template it was rendering. Ctrl-C reaches it with tasker-app.
+fn run_child(cmd: &mut std::process::Command) -> std::io::Result<(std::process::Output, bool)> {
+    use std::io::Read;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe
+                .by_ref()
+                .take(OUTPUT_LIMIT as u64 * 2)
+                .read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped")));
+    let started = std::time::Instant::now();
+    let (status, timed_out) = loop {
+        if let Some(status) = child.try_wait()? {
+            break (status, false);
+        }
+        if started.elapsed() > WALL_LIMIT {
+            let _ = child.kill();
+            break (child.wait()?, true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    Ok((output, timed_out))
 }
 
 /// Printed by the child on stderr before each template it renders.
