@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -119,7 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             break
         }
         'tasker-app;catalog;help' {
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -163,7 +163,7 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             break
         }
         'tasker-app;help;catalog' {
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)')
             break
         }
         'tasker-app;help;catalog;export' {

@@ -98,7 +98,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand export 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)'
+            cand export 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tasker-app;catalog;export'= {
@@ -108,7 +108,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --version 'Print version'
         }
         &'tasker-app;catalog;help'= {
-            cand export 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)'
+            cand export 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tasker-app;catalog;help;export'= {
@@ -142,7 +142,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         &'tasker-app;help;install-database-objects'= {
         }
         &'tasker-app;help;catalog'= {
-            cand export 'Write the built-in catalog into DIR, as a start for your own (--catalog DIR)'
+            cand export 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)'
         }
         &'tasker-app;help;catalog;export'= {
         }

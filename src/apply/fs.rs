@@ -95,7 +95,7 @@ fn has_base(f: &FilePlan) -> bool {
 
 fn not_writable(dir: &Path, e: std::io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context(format!(
-        "cannot write into {}; choose another --output-dir or make that folder writable",
+        "cannot write into {}; make that folder writable (or, for a new app, choose another --output-dir)",
         dir.display()
     ))
 }
