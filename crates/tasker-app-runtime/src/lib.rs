@@ -45,6 +45,7 @@ mod lost_steps;
 mod lost_tasks;
 pub mod money;
 pub mod outcome;
+mod package;
 pub mod settings;
 pub mod shown;
 pub mod step;
@@ -52,10 +53,11 @@ pub mod trace;
 pub mod workflows;
 
 pub use api::{ApiClient, ApiError};
-pub use app::{App, Package};
+pub use app::App;
 pub use context::AppContext;
 pub use input::{StepInput, plausible_email};
 pub use outcome::StepError;
+pub use package::Package;
 pub use step::{Registry, Step, StepResult, output};
 
 /// Everything a step file needs: `use tasker_app_runtime::prelude::*;`.

@@ -28,7 +28,7 @@ use anyhow::{Context, Result, bail};
 
 use tasker_app_db::files;
 
-use crate::app::Package;
+use crate::package::Package;
 
 /// The environments the engine accepts in `TASKER_ENV`.
 pub const ENVIRONMENTS: [&str; 3] = ["test", "development", "production"];
