@@ -19,7 +19,9 @@ fn main() -> ExitCode {
     if let [_, arg, request] = args.as_slice()
         && arg == tasker_app::catalog_source::CHILD_ARG
     {
-        return ExitCode::from(tasker_app::catalog_source::child_main(&request.to_string_lossy()));
+        return ExitCode::from(tasker_app::catalog_source::child_main(
+            &request.to_string_lossy(),
+        ));
     }
     let cli = match tasker_app::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,

@@ -33,7 +33,10 @@ pub fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .filter(|e| !e.file_type().is_dir())
         .map(|e| {
             let bytes = if e.file_type().is_symlink() {
-                std::fs::read_link(e.path()).unwrap().into_os_string().into_encoded_bytes()
+                std::fs::read_link(e.path())
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes()
             } else {
                 std::fs::read(e.path()).unwrap()
             };

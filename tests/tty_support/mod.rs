@@ -121,9 +121,10 @@ impl Tty {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Ok(text) = std::fs::read_to_string(&self.exit_file)
-                && let Ok(code) = text.trim().parse() {
-                    return code;
-                }
+                && let Ok(code) = text.trim().parse()
+            {
+                return code;
+            }
             assert!(
                 Instant::now() < deadline,
                 "tasker-app did not end; the screen:\n{}",
