@@ -37,8 +37,93 @@ pub enum Command {
     /// Work with template catalogs (`catalog export DIR`)
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Add your own workflow or step to an app: task template, step files,
+    /// registry lines and a harness test, checked before anything is written
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+    /// Check an app's workflows: DAG, names, retry, input schema, a handler
+    /// for every step and a step for every handler (as the app's `check`)
+    Check(CheckArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// A new workflow NAMESPACE/NAME, its steps and their order
+    ///
+    /// e.g. `tasker-app generate workflow billing/refund --step fetch --step
+    /// price:fetch --step charge:price --input order_id:integer`. In a
+    /// terminal with no --step (and no --from), asks for the steps one by one.
+    Workflow(GenerateWorkflowArgs),
+    /// A new step NAMESPACE/NAME.STEP in an existing workflow
+    ///
+    /// e.g. `tasker-app generate step billing/refund.notify --after charge`
+    Step(GenerateStepArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateWorkflowArgs {
+    /// The workflow: NAMESPACE/NAME, each snake_case (e.g. billing/refund)
+    pub workflow: String,
+
+    /// A step and the steps it waits for: NAME or NAME:PARENT,PARENT (repeatable, in any order)
+    #[arg(long = "step", value_name = "NAME[:PARENTS]")]
+    pub steps: Vec<String>,
+
+    /// A field of the task's input: NAME:TYPE, TYPE one of string, email,
+    /// integer, number, boolean, object, array (repeatable; all required)
+    #[arg(long = "input", value_name = "NAME:TYPE")]
+    pub inputs: Vec<String>,
+
+    /// Take the steps, their order and the input schema from a task template YAML
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["steps", "inputs"], value_parser = Utf8Path)]
+    pub from: Option<PathBuf>,
+
+    /// The app folder [default: the current folder]
+    #[arg(long = "app", value_name = "DIR", default_value = ".", value_parser = Utf8Path)]
+    pub app_dir: PathBuf,
+
+    /// Print what would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateStepArgs {
+    /// The step: NAMESPACE/NAME.STEP (e.g. billing/refund.notify)
+    pub step: String,
+
+    /// The steps it waits for (comma-separated; none: it starts with the task)
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub after: Vec<String>,
+
+    /// The app folder [default: the current folder]
+    #[arg(long = "app", value_name = "DIR", default_value = ".", value_parser = Utf8Path)]
+    pub app_dir: PathBuf,
+
+    /// Print what would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The app folder
+    #[arg(default_value = ".", value_parser = Utf8Path)]
+    pub app_dir: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +145,9 @@ impl Command {
             Command::ListTemplates(a) => a.format,
             Command::ValidateEnvironment(a) => a.format,
             Command::InstallDatabaseObjects(a) => a.format,
+            Command::Generate(GenerateCommand::Workflow(a)) => a.format,
+            Command::Generate(GenerateCommand::Step(a)) => a.format,
+            Command::Check(a) => a.format,
             Command::Completions(_) | Command::Catalog(_) => Format::Text,
         }
     }
@@ -71,7 +159,11 @@ impl Command {
             Command::Update(a) => a.database_url.as_deref(),
             Command::ValidateEnvironment(a) => a.database_url.as_deref(),
             Command::InstallDatabaseObjects(a) => a.database_url.as_deref(),
-            Command::ListTemplates(_) | Command::Completions(_) | Command::Catalog(_) => None,
+            Command::ListTemplates(_)
+            | Command::Completions(_)
+            | Command::Catalog(_)
+            | Command::Generate(_)
+            | Command::Check(_) => None,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod db;
 pub mod environment;
 pub mod error;
 pub mod escape;
+pub mod generate;
 pub mod lockfile;
 pub mod manifest;
 pub mod merge;
@@ -57,5 +58,12 @@ pub fn run(cli: Cli, shell: &Shell) -> anyhow::Result<()> {
         Command::InstallDatabaseObjects(args) => {
             commands::install_database_objects::run(args, shell)
         }
+        Command::Generate(cli::GenerateCommand::Workflow(args)) => {
+            commands::generate::workflow(args, shell)
+        }
+        Command::Generate(cli::GenerateCommand::Step(args)) => {
+            commands::generate::step(args, shell)
+        }
+        Command::Check(args) => commands::check::run(args, shell),
     }
 }

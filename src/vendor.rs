@@ -3,7 +3,10 @@ The workspace crates every generated app vendors, as `vendor/<crate>/`:
 - `tasker-app-db` (`crates/tasker-app-db`): the database-object protocol, so the
   app's `migrate` runs the very code `tasker-app install-database-objects` runs;
 - `tasker-app-runtime` (`crates/tasker-app-runtime`): the app's commands,
-  settings, Step trait and adapter, API client, fake API and test harness.
+  settings, Step trait and adapter, API client, fake API and test harness;
+- `tasker-app-workflow` (`crates/tasker-app-workflow`): the one check of a
+  workflow (DAG, handlers, schema), run by `tasker-app check`/`generate` and
+  by the app's `check`, `worker` and `dev`.
 
 The app then builds offline with no unpublished crates.io dependency
 (docs/ARCHITECTURE.md, "Vendored crates"). tasker-app manages each crate's
@@ -24,8 +27,10 @@ struct Vendored {
 
 static DB_CRATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/crates/tasker-app-db");
 static RUNTIME_CRATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/crates/tasker-app-runtime");
+static WORKFLOW_CRATE: Dir<'static> =
+    include_dir!("$CARGO_MANIFEST_DIR/crates/tasker-app-workflow");
 
-const CRATES: [Vendored; 2] = [
+const CRATES: [Vendored; 3] = [
     Vendored {
         dir: "vendor/tasker-app-db",
         sources: &DB_CRATE,
@@ -35,6 +40,11 @@ const CRATES: [Vendored; 2] = [
         dir: "vendor/tasker-app-runtime",
         sources: &RUNTIME_CRATE,
         what: "what every tasker-app app shares (commands, Step, harness)",
+    },
+    Vendored {
+        dir: "vendor/tasker-app-workflow",
+        sources: &WORKFLOW_CRATE,
+        what: "the one check of a workflow shared with the tasker-app CLI",
     },
 ];
 
@@ -118,6 +128,7 @@ mod tests {
             "vendor/tasker-app-runtime/Cargo.toml",
             "vendor/tasker-app-runtime/src/lib.rs",
             "vendor/tasker-app-runtime/src/fake_api/seed.json",
+            "vendor/tasker-app-workflow/src/check.rs",
         ] {
             assert!(paths.contains(&path), "{path} missing from {paths:?}");
         }

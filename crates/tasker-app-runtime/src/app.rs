@@ -54,6 +54,10 @@ enum Command {
     /// Delete the engine's records of tasks that completed more than N days ago
     /// (and old archived queue messages); the app's own tables are kept
     Prune(commands::prune::PruneArgs),
+    /// Check the workflows against the handlers: DAG, names, retry, input
+    /// schema, a handler for every step and a step for every handler (the
+    /// check `tasker-app check` runs; worker, serve and dev run it at start)
+    Check,
     /// Serve the built-in stand-in for the external API
     FakeApi {
         /// Port to listen on
@@ -82,6 +86,7 @@ impl Command {
             // `run` reports failures itself; the client's own log lines would repeat them.
             Command::Run(_) | Command::Bench(_) => "off",
             Command::Prune(_) => "warn,sqlx=error",
+            Command::Check => "off",
         }
     }
 }
@@ -209,6 +214,10 @@ async fn dispatch(
     ) {
         settings.require_database_url()?;
         settings.require_engine_files()?;
+        // The workflows against the handlers, before anything starts.
+        if !matches!(command, Command::Orchestration) {
+            commands::check::run(&settings, &registry())?;
+        }
     }
 
     // The engine's logging: console, plus OpenTelemetry export when
@@ -238,6 +247,7 @@ async fn dispatch(
         Command::Bench(args) => commands::bench::execute(&settings, args).await?,
         Command::Prune(args) => commands::prune::execute(&settings, args).await?,
         Command::FakeApi { port, host } => commands::fake_api::execute(host, port).await?,
+        Command::Check => commands::check::execute(&settings, &registry())?,
     }
     Ok(ExitCode::SUCCESS)
 }

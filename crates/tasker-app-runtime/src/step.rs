@@ -29,7 +29,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
@@ -68,6 +68,9 @@ pub fn output(value: &impl Serialize) -> StepResult {
     serde_json::to_value(value).map_err(|e| StepError::permanent("SERIALIZE", e.to_string()))
 }
 
+/// Where an app registers its steps (named in the check's messages).
+pub const REGISTRY_FILE: &str = "src/handlers/mod.rs";
+
 /// Every step of the app, by name.
 #[derive(Default)]
 pub struct Registry {
@@ -94,38 +97,46 @@ impl Registry {
         self.steps.keys().copied().collect()
     }
 
-    /// Refuse a registry that names a step twice, or that lacks a handler for
-    /// a step of `workflows`: such a step could never run, and its task would
-    /// only fail later.
+    /// The one workflow check (`tasker_app_workflow`, the same as
+    /// `tasker-app check`): each workflow's DAG, names, retry and input
+    /// schema; every step has a handler and every handler a step; no step
+    /// registered twice. Every problem at once, with file, line and fix.
     pub fn check(&self, workflows: &[Workflow]) -> Result<()> {
+        let mut found = Vec::new();
         if !self.duplicates.is_empty() {
-            bail!(
-                "these steps are registered twice: {}; register each step once in src/handlers/mod.rs",
-                self.duplicates.join(", ")
-            );
+            found.push(tasker_app_workflow::Diagnostic::new(
+                REGISTRY_FILE,
+                None,
+                format!(
+                    "these steps are registered twice: {}",
+                    self.duplicates.join(", ")
+                ),
+                "register each step once",
+            ));
         }
-        let mut missing = Vec::new();
-        for workflow in workflows {
-            for step in &workflow.template.steps {
-                let callable = &step.handler.callable;
-                if !self.steps.contains_key(callable.as_str()) {
-                    missing.push(format!(
-                        "  {}: step `{}` uses handler `{callable}`",
-                        workflow.path.display(),
-                        step.name
-                    ));
-                }
+        let mut parsed = Vec::new();
+        for w in workflows {
+            let file = w.path.display().to_string();
+            match tasker_app_workflow::parse(&file, &w.text) {
+                Ok(t) => parsed.push((file, w, t)),
+                Err(e) => found.extend(e.0),
             }
         }
-        if !missing.is_empty() {
-            bail!(
-                "these steps have no registered handler:\n{}\nimplement `Step` with that NAME \
-                 and add it to the registry in src/handlers/mod.rs (registered: {})",
-                missing.join("\n"),
-                self.names().join(", ")
-            );
+        let views: Vec<(&str, &str, &tasker_app_workflow::TaskTemplate)> = parsed
+            .iter()
+            .map(|(file, w, t)| (file.as_str(), w.text.as_str(), t))
+            .collect();
+        let registered = self.names().into_iter().map(str::to_string).collect();
+        found.extend(tasker_app_workflow::check_handlers(
+            &views,
+            &registered,
+            REGISTRY_FILE,
+        ));
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(tasker_app_workflow::Diagnostics(found).into())
         }
-        Ok(())
     }
 
     /// The registry as the engine's worker sees it, every step bound to `ctx`.

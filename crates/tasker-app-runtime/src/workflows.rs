@@ -11,6 +11,8 @@ use tasker_shared::models::core::task_template::TaskTemplate;
 #[derive(Debug, Clone)]
 pub struct Workflow {
     pub path: PathBuf,
+    /// The file's text, for the workflow check's line numbers.
+    pub text: String,
     pub template: TaskTemplate,
 }
 
@@ -32,9 +34,22 @@ pub fn load_all(dir: &Path) -> Result<Vec<Workflow>> {
         .map(|path| {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("could not read {}", path.display()))?;
-            let template: TaskTemplate = serde_yaml::from_str(&text)
-                .with_context(|| format!("{} is not a valid task template", path.display()))?;
-            Ok(Workflow { path, template })
+            let template: TaskTemplate = match serde_yaml::from_str(&text) {
+                Ok(template) => template,
+                // The workflow check names the line and the fix.
+                Err(e) => match tasker_app_workflow::parse(&path.display().to_string(), &text) {
+                    Err(found) => return Err(found.into()),
+                    Ok(_) => {
+                        return Err(anyhow::Error::new(e)
+                            .context(format!("{} is not a valid task template", path.display())));
+                    }
+                },
+            };
+            Ok(Workflow {
+                path,
+                text,
+                template,
+            })
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 //! shutdown signal the long-running ones share.
 
 pub mod bench;
+pub mod check;
 pub mod dev;
 pub mod fake_api;
 pub mod migrate;
