@@ -431,7 +431,10 @@ fn dev_in_a_terminal(bin: &Path, app: &Path) {
     ];
     let tty = tty_support::Tty::start(
         app,
-        &format!("'{}' dev --fake-api-port {api_port}", bin.display()),
+        &format!(
+            "'{}' dev --fake-api-port {api_port} --dashboard-port 0",
+            bin.display()
+        ),
         &env,
     );
     let screen = tty.wait_for_within("ready:", Duration::from_secs(180));

@@ -41,6 +41,12 @@ enum Command {
         /// Do not start the fake API (the handlers call API_BASE_URL)
         #[arg(long)]
         no_fake_api: bool,
+        /// Port of the dashboard, on 127.0.0.1 (0: any free port)
+        #[arg(long, default_value_t = crate::dashboard::DEV_PORT)]
+        dashboard_port: u16,
+        /// Do not serve the dashboard
+        #[arg(long)]
+        no_dashboard: bool,
     },
     /// Run orchestration only (pair it with one or more `worker` processes)
     Orchestration,
@@ -237,9 +243,13 @@ async fn dispatch(
             fake_api_port,
             fake_api_host,
             no_fake_api,
+            dashboard_port,
+            no_dashboard,
         } => {
             let fake_api = commands::dev::fake_api_addr(fake_api_host, fake_api_port, no_fake_api);
-            commands::dev::execute(&settings, registry(), fake_api).await?
+            let dashboard = (!no_dashboard)
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], dashboard_port)));
+            commands::dev::execute(&settings, registry(), fake_api, dashboard).await?
         }
         Command::Orchestration => commands::orchestration::execute(&settings).await?,
         Command::Worker => commands::worker::execute(&settings, registry()).await?,

@@ -37,6 +37,7 @@ mod app;
 pub mod commands;
 pub mod context;
 pub mod context_check;
+pub mod dashboard;
 pub mod db;
 pub mod fake_api;
 pub mod harness;

@@ -1,7 +1,8 @@
 //! `APP dev`: everything a developer needs, in one process. It prepares the
 //! database when something is pending (as `migrate` would), then starts the
-//! fake API, orchestration and a worker, prints one `ready` line with the URLs,
-//! and on Ctrl-C (or SIGTERM) stops all three and frees their ports.
+//! fake API, orchestration, a worker and the dashboard (on 127.0.0.1), prints
+//! one `ready` line with the URLs, and on Ctrl-C (or SIGTERM) stops all of
+//! them and frees their ports.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -18,6 +19,7 @@ pub async fn execute(
     settings: &Settings,
     registry: Registry,
     fake_api: Option<SocketAddr>,
+    dashboard: Option<SocketAddr>,
 ) -> Result<()> {
     settings.require_database_url()?;
     settings.require_engine_files()?;
@@ -41,6 +43,21 @@ pub async fn execute(
         }
     };
 
+    let dashboard = match dashboard {
+        Some(addr) => match crate::dashboard::Dashboard::start(settings, addr).await {
+            Ok(d) => Some(d),
+            Err(e) => {
+                worker.stop().await;
+                super::orchestration::stop(orchestration).await;
+                if let Some(fake) = fake {
+                    fake.stop().await;
+                }
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+
     let api = orchestration
         .handle
         .tasker_config
@@ -56,13 +73,19 @@ pub async fn execute(
         .as_ref()
         .map_or_else(|| "off".to_string(), |f| format!("http://{}", f.addr));
     let api = crate::shown::url(&api);
+    let dashboard_line = dashboard
+        .as_ref()
+        .map_or_else(|| "off".to_string(), |d| d.url());
     eprintln!(
-        "ready: API {api} · fake-api {fake_line} · handlers call {} · Ctrl-C stops",
+        "ready: dashboard {dashboard_line} · API {api} · fake-api {fake_line} · handlers call {} · Ctrl-C stops",
         crate::shown::url(&settings.api_base_url)
     );
 
     super::shutdown_signal().await;
 
+    if let Some(dashboard) = dashboard {
+        dashboard.stop().await;
+    }
     worker.stop().await;
     super::orchestration::stop(orchestration).await;
     if let Some(fake) = fake {

@@ -65,8 +65,19 @@ pub async fn stop(orchestration: Orchestration) {
 
 pub async fn execute(settings: &Settings) -> Result<()> {
     let handle = start(settings).await?;
+    // The dashboard only when the config enables it ([dashboard] enabled).
+    let dashboard = match crate::dashboard::start_if_enabled(settings).await {
+        Ok(dashboard) => dashboard,
+        Err(e) => {
+            stop(handle).await;
+            return Err(e);
+        }
+    };
     eprintln!("orchestration running; press Ctrl-C to stop");
     super::shutdown_signal().await;
+    if let Some(dashboard) = dashboard {
+        dashboard.stop().await;
+    }
     stop(handle).await;
     tasker_shared::logging::shutdown_telemetry();
     Ok(())

@@ -15,12 +15,25 @@ pub async fn execute(settings: &Settings, registry: Registry) -> Result<()> {
             return Err(e);
         }
     };
+    // The dashboard only when the config enables it ([dashboard] enabled).
+    let dashboard = match crate::dashboard::start_if_enabled(settings).await {
+        Ok(dashboard) => dashboard,
+        Err(e) => {
+            worker.stop().await;
+            super::orchestration::stop(orchestration).await;
+            return Err(e);
+        }
+    };
     eprintln!(
         "{} serving: orchestration and worker running; press Ctrl-C to stop",
         settings.package.name
     );
 
     super::shutdown_signal().await;
+
+    if let Some(dashboard) = dashboard {
+        dashboard.stop().await;
+    }
 
     // Stop taking new steps first, then let orchestration wind down.
     worker.stop().await;
