@@ -310,22 +310,31 @@ pub enum RegistryEdit {
 }
 
 /// The registry with `pub mod ns;` (when missing) and one `.step(ns::T)` per
-/// step right after `Registry::new()`: the owner's lines keep their order.
+/// step. In an app with the `yours()` section (the skeleton's), both go
+/// there, away from the lines the templates own, so `update` merges them
+/// cleanly; in an older app, right after `Registry::new()`. The owner's lines
+/// keep their order; `mod` lines stay in rustfmt's (alphabetical) order.
 pub fn extend_registry(existing: &str, ns: &str, comment: &str, steps: &[&str]) -> RegistryEdit {
-    const ANCHOR: &str = "Registry::new()";
-    let count = existing.matches(ANCHOR).count();
-    if count != 1 {
-        return RegistryEdit::NotFound(count);
-    }
+    const YOURS: &str = "fn yours(registry: Registry)";
     let mut lines: Vec<String> = existing.lines().map(str::to_string).collect();
-    let declared = lines.iter().any(|l| {
-        let l = l.trim();
-        l == format!("pub mod {ns};") || l == format!("mod {ns};")
-    });
-    let anchor = lines
-        .iter()
-        .position(|l| l.contains(ANCHOR))
-        .expect("counted");
+    let declared = lines.iter().any(|l| is_mod(l) && mod_name(l) == ns);
+    let yours = lines.iter().position(|l| l.trim_start().starts_with(YOURS));
+    let anchor = match yours {
+        Some(y) => lines[y + 1..]
+            .iter()
+            .position(|l| l.trim() == "registry")
+            .map(|i| y + 1 + i),
+        None => {
+            let count = existing.matches("Registry::new()").count();
+            if count != 1 {
+                return RegistryEdit::NotFound(count);
+            }
+            lines.iter().position(|l| l.contains("Registry::new()"))
+        }
+    };
+    let Some(anchor) = anchor else {
+        return RegistryEdit::NotFound(0);
+    };
     let indent: String = lines[anchor]
         .chars()
         .take_while(|c| c.is_whitespace())
@@ -338,31 +347,71 @@ pub fn extend_registry(existing: &str, ns: &str, comment: &str, steps: &[&str]) 
     );
     lines.splice(anchor + 1..anchor + 1, added);
     if !declared {
-        // Among the `mod` lines, in rustfmt's (alphabetical) order.
-        let is_mod = |l: &String| {
-            let t = l.trim();
-            (t.starts_with("pub mod ") || t.starts_with("mod ")) && t.ends_with(';')
-        };
-        let name_of = |l: &String| {
-            l.trim().trim_start_matches("pub ").trim_start_matches("mod ").trim_end_matches(';').to_string()
-        };
-        let at = match lines.iter().position(is_mod) {
-            Some(first) => {
-                let mut at = first;
-                while at < lines.len() && is_mod(&lines[at]) && name_of(&lines[at]).as_str() < ns {
-                    at += 1;
+        let line = format!("pub mod {ns};");
+        match lines.iter().position(|l| l.trim_start().starts_with(YOURS)) {
+            // The owner's `pub mod` lines: one run, a blank line above
+            // yours()'s doc comment.
+            Some(y) => {
+                let mut doc = y;
+                while doc > 0 && lines[doc - 1].trim_start().starts_with("///") {
+                    doc -= 1;
                 }
-                at
+                let has_run =
+                    doc >= 2 && lines[doc - 1].trim().is_empty() && is_mod(&lines[doc - 2]);
+                if has_run {
+                    let end = doc - 1;
+                    let mut start = end;
+                    while start > 0 && is_mod(&lines[start - 1]) {
+                        start -= 1;
+                    }
+                    let at = sorted_position(&lines, start, end, ns);
+                    lines.insert(at, line);
+                } else {
+                    lines.splice(doc..doc, [line, String::new()]);
+                }
             }
-            None => lines.iter().position(|l| !l.starts_with("//") && !l.is_empty()).unwrap_or(0),
-        };
-        lines.insert(at, format!("pub mod {ns};"));
+            None => {
+                let at = match lines.iter().position(|l| is_mod(l)) {
+                    Some(first) => {
+                        let mut end = first;
+                        while end < lines.len() && is_mod(&lines[end]) {
+                            end += 1;
+                        }
+                        sorted_position(&lines, first, end, ns)
+                    }
+                    None => lines
+                        .iter()
+                        .position(|l| !l.starts_with("//") && !l.is_empty())
+                        .unwrap_or(0),
+                };
+                lines.insert(at, line);
+            }
+        }
     }
     let mut out = lines.join("\n");
     if existing.ends_with('\n') {
         out.push('\n');
     }
     RegistryEdit::Done(out)
+}
+
+fn is_mod(line: &str) -> bool {
+    let t = line.trim();
+    (t.starts_with("pub mod ") || t.starts_with("mod ")) && t.ends_with(';')
+}
+
+fn mod_name(line: &str) -> &str {
+    line.trim()
+        .trim_start_matches("pub ")
+        .trim_start_matches("mod ")
+        .trim_end_matches(';')
+}
+
+/// Where `ns` goes in the sorted run `lines[start..end]` of `mod` lines.
+fn sorted_position(lines: &[String], start: usize, end: usize, ns: &str) -> usize {
+    (start..end)
+        .find(|&i| mod_name(&lines[i]) > ns)
+        .unwrap_or(end)
 }
 
 #[cfg(test)]
@@ -398,6 +447,27 @@ mod tests {
             extend_registry("fn x() {}", "b", "x", &["a"]),
             RegistryEdit::NotFound(0)
         );
+    }
+
+    const WITH_YOURS: &str = "pub mod ecommerce;\n\nuse tasker_app_runtime::Registry;\n\npub fn registry() -> Registry {\n    let built_in = Registry::new()\n        .step(ecommerce::ValidateCart);\n    yours(built_in)\n}\n\n// Your own workflows.\n\n/// The steps of your own workflows.\nfn yours(registry: Registry) -> Registry {\n    registry\n}\n";
+
+    #[test]
+    fn in_an_app_with_yours_the_lines_go_there() {
+        let RegistryEdit::Done(one) =
+            extend_registry(WITH_YOURS, "zeta", "workflows/zeta/a.yaml", &["go"])
+        else {
+            panic!()
+        };
+        let RegistryEdit::Done(two) =
+            extend_registry(&one, "billing", "workflows/billing/refund.yaml", &["fetch"])
+        else {
+            panic!()
+        };
+        assert!(
+            two.ends_with("// Your own workflows.\n\npub mod billing;\npub mod zeta;\n\n/// The steps of your own workflows.\nfn yours(registry: Registry) -> Registry {\n    registry\n        // workflows/billing/refund.yaml\n        .step(billing::Fetch)\n        // workflows/zeta/a.yaml\n        .step(zeta::Go)\n}\n"),
+            "{two}"
+        );
+        assert!(two.starts_with("pub mod ecommerce;\n\nuse tasker_app_runtime::Registry;\n\npub fn registry() -> Registry {\n    let built_in = Registry::new()\n        .step(ecommerce::ValidateCart);\n"), "{two}");
     }
 
     #[test]

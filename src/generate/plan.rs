@@ -100,12 +100,12 @@ fn registry(app: &Path, ns: &str, comment: &str, steps: &[&str]) -> Result<FileC
             Err(CliError::new(
                 Exit::Failed,
                 format!(
-                    "{} has `Registry::new()` {n} times, not once, so generate cannot tell where its steps go; nothing was written",
+                    "{} has neither a `fn yours(registry: Registry)` section nor one `Registry::new()` ({n} found), so generate cannot tell where its steps go; nothing was written",
                     files::REGISTRY
                 ),
             )
             .with_help(format!(
-                "keep one `Registry::new()` chain in registry(), or add these lines to it by hand (and `pub mod {ns};`): {}",
+                "add these lines to the registry's chain by hand (and `pub mod {ns};`): {}",
                 lines.join(" ")
             ))
             .into())
