@@ -31,6 +31,8 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('validate-environment', 'validate-environment', [CompletionResultType]::ParameterValue, 'Check that this machine and database are ready, and say how to fix what is not')
             [CompletionResult]::new('install-database-objects', 'install-database-objects', [CompletionResultType]::ParameterValue, 'Copy the database views and functions into an app and apply them (or check for drift)')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'Work with template catalogs (`catalog export DIR`)')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Add your own workflow or step to an app: task template, step files, registry lines and a harness test, checked before anything is written')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an app''s workflows: DAG, names, retry, input schema, a handler for every step and a step for every handler (as the app''s `check`)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -129,6 +131,63 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
         'tasker-app;catalog;help;help' {
             break
         }
+        'tasker-app;generate' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'A new workflow NAMESPACE/NAME, its steps and their order')
+            [CompletionResult]::new('step', 'step', [CompletionResultType]::ParameterValue, 'A new step NAMESPACE/NAME.STEP in an existing workflow')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tasker-app;generate;workflow' {
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'A step and the steps it waits for: NAME or NAME:PARENT,PARENT (repeatable, in any order)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'A field of the task''s input: NAME:TYPE, TYPE one of string, email, integer, number, boolean, object, array (repeatable; all required)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Take the steps, their order and the input schema from a task template YAML')
+            [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'The app folder [default: the current folder]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be written; write nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tasker-app;generate;step' {
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'The steps it waits for (comma-separated; none: it starts with the task)')
+            [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'The app folder [default: the current folder]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be written; write nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tasker-app;generate;help' {
+            [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'A new workflow NAMESPACE/NAME, its steps and their order')
+            [CompletionResult]::new('step', 'step', [CompletionResultType]::ParameterValue, 'A new step NAMESPACE/NAME.STEP in an existing workflow')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tasker-app;generate;help;workflow' {
+            break
+        }
+        'tasker-app;generate;help;step' {
+            break
+        }
+        'tasker-app;generate;help;help' {
+            break
+        }
+        'tasker-app;check' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tasker-app;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -143,6 +202,8 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('validate-environment', 'validate-environment', [CompletionResultType]::ParameterValue, 'Check that this machine and database are ready, and say how to fix what is not')
             [CompletionResult]::new('install-database-objects', 'install-database-objects', [CompletionResultType]::ParameterValue, 'Copy the database views and functions into an app and apply them (or check for drift)')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'Work with template catalogs (`catalog export DIR`)')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Add your own workflow or step to an app: task template, step files, registry lines and a harness test, checked before anything is written')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an app''s workflows: DAG, names, retry, input schema, a handler for every step and a step for every handler (as the app''s `check`)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -167,6 +228,20 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             break
         }
         'tasker-app;help;catalog;export' {
+            break
+        }
+        'tasker-app;help;generate' {
+            [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'A new workflow NAMESPACE/NAME, its steps and their order')
+            [CompletionResult]::new('step', 'step', [CompletionResultType]::ParameterValue, 'A new step NAMESPACE/NAME.STEP in an existing workflow')
+            break
+        }
+        'tasker-app;help;generate;workflow' {
+            break
+        }
+        'tasker-app;help;generate;step' {
+            break
+        }
+        'tasker-app;help;check' {
             break
         }
         'tasker-app;help;completions' {

@@ -22,8 +22,14 @@ _tasker__app() {
             tasker__app,catalog)
                 cmd="tasker__app__subcmd__catalog"
                 ;;
+            tasker__app,check)
+                cmd="tasker__app__subcmd__check"
+                ;;
             tasker__app,completions)
                 cmd="tasker__app__subcmd__completions"
+                ;;
+            tasker__app,generate)
+                cmd="tasker__app__subcmd__generate"
                 ;;
             tasker__app,help)
                 cmd="tasker__app__subcmd__help"
@@ -52,14 +58,38 @@ _tasker__app() {
             tasker__app__subcmd__catalog__subcmd__help,help)
                 cmd="tasker__app__subcmd__catalog__subcmd__help__subcmd__help"
                 ;;
+            tasker__app__subcmd__generate,help)
+                cmd="tasker__app__subcmd__generate__subcmd__help"
+                ;;
+            tasker__app__subcmd__generate,step)
+                cmd="tasker__app__subcmd__generate__subcmd__step"
+                ;;
+            tasker__app__subcmd__generate,workflow)
+                cmd="tasker__app__subcmd__generate__subcmd__workflow"
+                ;;
+            tasker__app__subcmd__generate__subcmd__help,help)
+                cmd="tasker__app__subcmd__generate__subcmd__help__subcmd__help"
+                ;;
+            tasker__app__subcmd__generate__subcmd__help,step)
+                cmd="tasker__app__subcmd__generate__subcmd__help__subcmd__step"
+                ;;
+            tasker__app__subcmd__generate__subcmd__help,workflow)
+                cmd="tasker__app__subcmd__generate__subcmd__help__subcmd__workflow"
+                ;;
             tasker__app__subcmd__help,build)
                 cmd="tasker__app__subcmd__help__subcmd__build"
                 ;;
             tasker__app__subcmd__help,catalog)
                 cmd="tasker__app__subcmd__help__subcmd__catalog"
                 ;;
+            tasker__app__subcmd__help,check)
+                cmd="tasker__app__subcmd__help__subcmd__check"
+                ;;
             tasker__app__subcmd__help,completions)
                 cmd="tasker__app__subcmd__help__subcmd__completions"
+                ;;
+            tasker__app__subcmd__help,generate)
+                cmd="tasker__app__subcmd__help__subcmd__generate"
                 ;;
             tasker__app__subcmd__help,help)
                 cmd="tasker__app__subcmd__help__subcmd__help"
@@ -79,6 +109,12 @@ _tasker__app() {
             tasker__app__subcmd__help__subcmd__catalog,export)
                 cmd="tasker__app__subcmd__help__subcmd__catalog__subcmd__export"
                 ;;
+            tasker__app__subcmd__help__subcmd__generate,step)
+                cmd="tasker__app__subcmd__help__subcmd__generate__subcmd__step"
+                ;;
+            tasker__app__subcmd__help__subcmd__generate,workflow)
+                cmd="tasker__app__subcmd__help__subcmd__generate__subcmd__workflow"
+                ;;
             *)
                 ;;
         esac
@@ -86,7 +122,7 @@ _tasker__app() {
 
     case "${cmd}" in
         tasker__app)
-            opts="-h -V --help --version build update list-templates validate-environment install-database-objects catalog completions help"
+            opts="-h -V --help --version build update list-templates validate-environment install-database-objects catalog generate check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +255,24 @@ _tasker__app() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tasker__subcmd__app__subcmd__check)
+            opts="-h -V --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tasker__subcmd__app__subcmd__completions)
             opts="-h -V --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -233,8 +287,138 @@ _tasker__app() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tasker__subcmd__app__subcmd__generate)
+            opts="-h -V --help --version workflow step help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__generate__subcmd__help)
+            opts="workflow step help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__generate__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__generate__subcmd__help__subcmd__step)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__generate__subcmd__help__subcmd__workflow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__generate__subcmd__step)
+            opts="-h -V --after --app --dry-run --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__generate__subcmd__workflow)
+            opts="-h -V --step --input --from --app --dry-run --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tasker__subcmd__app__subcmd__help)
-            opts="build update list-templates validate-environment install-database-objects catalog completions help"
+            opts="build update list-templates validate-environment install-database-objects catalog generate check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,9 +473,65 @@ _tasker__app() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tasker__subcmd__app__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tasker__subcmd__app__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__help__subcmd__generate)
+            opts="workflow step"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__help__subcmd__generate__subcmd__step)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tasker__subcmd__app__subcmd__help__subcmd__generate__subcmd__workflow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -28,6 +28,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand validate-environment 'Check that this machine and database are ready, and say how to fix what is not'
             cand install-database-objects 'Copy the database views and functions into an app and apply them (or check for drift)'
             cand catalog 'Work with template catalogs (`catalog export DIR`)'
+            cand generate 'Add your own workflow or step to an app: task template, step files, registry lines and a harness test, checked before anything is written'
+            cand check 'Check an app''s workflows: DAG, names, retry, input schema, a handler for every step and a step for every handler (as the app''s `check`)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -115,6 +117,55 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
         }
         &'tasker-app;catalog;help;help'= {
         }
+        &'tasker-app;generate'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand workflow 'A new workflow NAMESPACE/NAME, its steps and their order'
+            cand step 'A new step NAMESPACE/NAME.STEP in an existing workflow'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tasker-app;generate;workflow'= {
+            cand --step 'A step and the steps it waits for: NAME or NAME:PARENT,PARENT (repeatable, in any order)'
+            cand --input 'A field of the task''s input: NAME:TYPE, TYPE one of string, email, integer, number, boolean, object, array (repeatable; all required)'
+            cand --from 'Take the steps, their order and the input schema from a task template YAML'
+            cand --app 'The app folder [default: the current folder]'
+            cand --format 'Output format'
+            cand --dry-run 'Print what would be written; write nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;generate;step'= {
+            cand --after 'The steps it waits for (comma-separated; none: it starts with the task)'
+            cand --app 'The app folder [default: the current folder]'
+            cand --format 'Output format'
+            cand --dry-run 'Print what would be written; write nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tasker-app;generate;help'= {
+            cand workflow 'A new workflow NAMESPACE/NAME, its steps and their order'
+            cand step 'A new step NAMESPACE/NAME.STEP in an existing workflow'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tasker-app;generate;help;workflow'= {
+        }
+        &'tasker-app;generate;help;step'= {
+        }
+        &'tasker-app;generate;help;help'= {
+        }
+        &'tasker-app;check'= {
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tasker-app;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -128,6 +179,8 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand validate-environment 'Check that this machine and database are ready, and say how to fix what is not'
             cand install-database-objects 'Copy the database views and functions into an app and apply them (or check for drift)'
             cand catalog 'Work with template catalogs (`catalog export DIR`)'
+            cand generate 'Add your own workflow or step to an app: task template, step files, registry lines and a harness test, checked before anything is written'
+            cand check 'Check an app''s workflows: DAG, names, retry, input schema, a handler for every step and a step for every handler (as the app''s `check`)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -145,6 +198,16 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand export 'Write the built-in catalog into DIR, as a start for your own (then: tasker-app build --catalog DIR)'
         }
         &'tasker-app;help;catalog;export'= {
+        }
+        &'tasker-app;help;generate'= {
+            cand workflow 'A new workflow NAMESPACE/NAME, its steps and their order'
+            cand step 'A new step NAMESPACE/NAME.STEP in an existing workflow'
+        }
+        &'tasker-app;help;generate;workflow'= {
+        }
+        &'tasker-app;help;generate;step'= {
+        }
+        &'tasker-app;help;check'= {
         }
         &'tasker-app;help;completions'= {
         }
