@@ -7,6 +7,7 @@
 
 mod app_support;
 mod db_support;
+mod tty_support;
 
 use app_support::{
     cargo, completes, config_with_free_ports, free_port, show, spawn, target_dir, wait_for_http,
@@ -347,6 +348,7 @@ fn a_generated_diamond_compiles_passes_its_test_and_runs_under_dev() {
     let work = tempfile::tempdir().unwrap();
     app_support::generate_with(APP, &db.url, work.path(), &["-t", "ecommerce"]);
     let app = work.path().join(APP);
+    let t0 = std::time::Instant::now();
     let out = generate(
         &app,
         &[
@@ -416,4 +418,58 @@ fn a_generated_diamond_compiles_passes_its_test_and_runs_under_dev() {
     );
     dev.assert_alive();
     dev.kill_hard();
+}
+
+/// In a terminal with no --step, generate asks for the steps one by one (a
+/// real pseudo-terminal), refuses a bad name or parent on the spot, and
+/// writes the workflow the answers describe.
+#[test]
+fn in_a_terminal_it_asks_for_the_steps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path(), "shop");
+    let tty = tty_support::Tty::start(
+        &app,
+        &format!(
+            "'{}' generate workflow ops/sync",
+            env!("CARGO_BIN_EXE_tasker-app")
+        ),
+        &[],
+    );
+    tty.wait_for("First step's name");
+    tty.line("Bad-Name");
+    tty.wait_for("lower-case");
+    tty.line("pull");
+    tty.wait_for("Next step's name");
+    tty.line("push");
+    tty.wait_for("`push` waits for");
+    tty.line("nope");
+    tty.wait_for("`nope` is not a step yet");
+    tty.line("pull");
+    tty.wait_for("Next step's name");
+    tty.line("");
+    tty.wait_for("Input field");
+    tty.line("since:integer");
+    tty.line("");
+    assert_eq!(tty.exit_code(), 0, "{}", tty.screen());
+    let yaml = std::fs::read_to_string(app.join("workflows/ops/sync.yaml")).unwrap();
+    assert!(yaml.contains("  - name: push"), "{yaml}");
+    assert!(yaml.contains("dependencies: [pull]"), "{yaml}");
+    assert!(yaml.contains("required: [since]"), "{yaml}");
+
+    // Ctrl-C at a question: exit 130, nothing written.
+    let before = snapshot(&app);
+    let tty = tty_support::Tty::start(
+        &app,
+        &format!(
+            "'{}' generate workflow ops/other",
+            env!("CARGO_BIN_EXE_tasker-app")
+        ),
+        &[],
+    );
+    tty.wait_for("First step's name");
+    tty.line("one");
+    tty.wait_for("Next step's name");
+    tty.keys(&["C-c"]);
+    assert_eq!(tty.exit_code(), 130, "{}", tty.screen());
+    assert_eq!(snapshot(&app), before);
 }
