@@ -20,6 +20,9 @@ need_packages() {
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+    # tests/dashboard.rs: headless Chromium through its WebDriver
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
     if [ "${#missing[@]}" -gt 0 ]; then
         say "installing ${missing[*]} (apt)"
         as_root apt-get update -qq

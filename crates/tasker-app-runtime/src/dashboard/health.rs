@@ -106,7 +106,7 @@ pub fn render(h: &Health) -> String {
                     "<tr><td><a class=\"mono\" href=\"/runs/{id}\">{short}</a></td><td>{reason}</td><td>{was}</td>\
                      <td>{res}</td><td>{at}</td><td>{notes}</td></tr>",
                     id = e.task_uuid,
-                    short = &e.task_uuid.to_string()[..13],
+                    short = super::html::short_id(&e.task_uuid),
                     reason = esc(&e.reason),
                     was = esc(&e.original_state),
                     res = esc(&e.resolution),

@@ -94,6 +94,13 @@ pub fn badge(state: &str) -> String {
     )
 }
 
+/// A task id as the lists show it: its start (a UUIDv7's start is its
+/// time, alike for runs of one minute) and its end.
+pub fn short_id(id: &uuid::Uuid) -> String {
+    let id = id.to_string();
+    format!("{}…{}", &id[..8], &id[id.len() - 6..])
+}
+
 /// Which page of the navigation is the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {

@@ -45,6 +45,8 @@ pub struct RunFilter {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RunRow {
+    // `completed_at`: the engine (0.1.8) leaves the task's column empty, so
+    // it is the time of the task's final transition.
     pub task_uuid: Uuid,
     pub workflow: String,
     pub version: String,
@@ -69,7 +71,8 @@ pub fn contains_pattern(text: &str) -> String {
 pub async fn runs(db: &PgPool, filter: &RunFilter) -> Result<(Vec<RunRow>, Option<Uuid>)> {
     let mut sql = QueryBuilder::new(
         "SELECT t.task_uuid, (ns.name || '/' || nt.name)::text AS workflow, nt.version::text AS version,
-                COALESCE(tt.to_state, 'pending')::text AS state, t.created_at, t.completed_at,
+                COALESCE(tt.to_state, 'pending')::text AS state, t.created_at,
+                COALESCE(t.completed_at, CASE WHEN tt.to_state IN ('complete', 'error', 'cancelled', 'resolved_manually') THEN tt.created_at END) AS completed_at,
                 s.total AS steps_total, s.done AS steps_done, s.failed AS steps_failed
            FROM tasker.tasks t
            JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid
@@ -222,7 +225,8 @@ pub struct Run {
 pub async fn run(db: &PgPool, task_uuid: Uuid) -> Result<Option<Run>> {
     let task: Option<Task> = sqlx::query_as(
         "SELECT t.task_uuid, ns.name::text AS namespace, nt.name::text AS name, nt.version::text AS version,
-                COALESCE(tt.to_state, 'pending')::text AS state, t.context, t.created_at, t.completed_at,
+                COALESCE(tt.to_state, 'pending')::text AS state, t.context, t.created_at,
+                COALESCE(t.completed_at, CASE WHEN tt.to_state IN ('complete', 'error', 'cancelled', 'resolved_manually') THEN tt.created_at END) AS completed_at,
                 t.initiator::text AS initiator, t.reason::text AS reason
            FROM tasker.tasks t
            JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid

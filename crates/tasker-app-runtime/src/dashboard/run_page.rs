@@ -109,10 +109,8 @@ fn step_actions(task: &Run, step: &Step) -> String {
             name = esc(&step.name),
         );
     }
-    if matches!(
-        step.state.as_str(),
-        "error" | "waiting_for_retry" | "pending"
-    ) && !task_is_final(&task.task.state)
+    if matches!(step.state.as_str(), "error" | "waiting_for_retry")
+        && !task_is_final(&task.task.state)
     {
         let _ = write!(
             out,
@@ -322,4 +320,124 @@ pub fn body(run: &Run, notice: Option<&str>, now: NaiveDateTime) -> String {
         id = t.task_uuid,
         live = live(run, now),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::queries::{Task, Transition};
+    use chrono::NaiveDate;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn at(ms: i64) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap()
+            + chrono::Duration::milliseconds(ms)
+    }
+
+    fn step(n: u128, name: &str, state: &str, results: Option<Value>) -> Step {
+        Step {
+            step_uuid: Uuid::from_u128(n),
+            name: name.into(),
+            state: state.into(),
+            attempts: 1,
+            max_attempts: 3,
+            retryable: true,
+            results,
+            created_at: at(0),
+            enqueued: Some(at(10)),
+            started: Some(at(30)),
+            sent: Some(at(80)),
+            done: (state == "complete" || state == "error").then(|| at(100)),
+        }
+    }
+
+    fn run(task_state: &str) -> Run {
+        Run {
+            task: Task {
+                task_uuid: Uuid::from_u128(1),
+                namespace: "ecommerce".into(),
+                name: "order_processing".into(),
+                version: "1.0.0".into(),
+                state: task_state.into(),
+                context: Some(json!({"cart_id": 3, "api_token": "sk_live_123", "email": "a@b.co"})),
+                created_at: at(0),
+                completed_at: None,
+                initiator: Some("dashboard".into()),
+                reason: None,
+            },
+            steps: vec![
+                step(
+                    10,
+                    "validate_cart",
+                    "complete",
+                    Some(json!({"success": true, "result": {"message": "ok"}})),
+                ),
+                step(
+                    11,
+                    "check_inventory",
+                    "error",
+                    Some(
+                        json!({"success": false, "error": {"message": "cart 5 does not exist", "retryable": false}}),
+                    ),
+                ),
+            ],
+            edges: vec![(Uuid::from_u128(10), Uuid::from_u128(11))],
+            transitions: vec![Transition {
+                step_uuid: Uuid::from_u128(11),
+                to_state: "error".into(),
+                at: at(100),
+                metadata: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn errors_are_found_only_in_failed_results() {
+        assert_eq!(
+            error_message(&json!({"success": false, "result": {"error_message": "boom"}}))
+                .as_deref(),
+            Some("boom")
+        );
+        assert_eq!(
+            error_message(&json!({"success": true, "result": {"message": "fine"}})),
+            None
+        );
+    }
+
+    #[test]
+    fn a_failed_run_shows_its_error_its_actions_and_no_secret() {
+        let html = body(&run("blocked_by_failures"), None, at(500));
+        assert!(
+            html.contains("class=\"error-text step-error\">cart 5 does not exist"),
+            "{html}"
+        );
+        assert!(
+            html.contains("/steps/00000000-0000-0000-0000-00000000000b/retry"),
+            "{html}"
+        );
+        assert!(html.contains("data-action=\"resolve\""), "{html}");
+        assert_eq!(
+            html.matches("data-action=\"retry\"").count(),
+            1,
+            "only the failed step"
+        );
+        assert!(html.contains("data-action=\"cancel\""), "{html}");
+        assert!(
+            !html.contains("sk_live_123") && html.contains("••••••"),
+            "{html}"
+        );
+        assert!(html.contains("data-live=\"/runs/00000000-0000-0000-0000-000000000001/events\""));
+        // The timeline: 20 ms waiting, 50 ms in the worker, 20 ms in orchestration.
+        assert!(
+            html.contains("<td>20 ms</td><td>50 ms</td><td>20 ms</td>"),
+            "{html}"
+        );
+        // A finished run offers no cancel.
+        let done = body(&run("complete"), None, at(500));
+        assert!(!done.contains("data-action=\"cancel\""));
+    }
 }

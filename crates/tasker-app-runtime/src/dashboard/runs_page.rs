@@ -113,7 +113,7 @@ pub fn table(rows: &[RunRow], filter: &RunFilter, next: Option<Uuid>) -> String 
              <td>{workflow} <span class=\"muted\">v{version}</span></td><td>{state}</td>\
              <td>{done}/{total}{failed}</td><td>{created}</td><td>{took}</td></tr>",
             id = r.task_uuid,
-            short = &r.task_uuid.to_string()[..13],
+            short = super::html::short_id(&r.task_uuid),
             workflow = esc(&r.workflow),
             version = esc(&r.version),
             state = badge(&r.state),
