@@ -71,8 +71,11 @@ pub fn run(args: CheckArgs, shell: &Shell) -> Result<()> {
     .into())
 }
 
-/// Every workflow of the app (path, template) and every problem found.
-pub fn check_app(app: &Path) -> Result<(Vec<(String, TaskTemplate)>, Vec<Diagnostic>)> {
+/// Every workflow of the app (path, template).
+pub type Workflows = Vec<(String, TaskTemplate)>;
+
+/// Every workflow of the app and every problem found.
+pub fn check_app(app: &Path) -> Result<(Workflows, Vec<Diagnostic>)> {
     let mut problems = Vec::new();
     let mut texts = Vec::new();
     for rel in yaml_files(app, "workflows", &mut problems)? {
