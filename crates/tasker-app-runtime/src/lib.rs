@@ -52,6 +52,7 @@ pub mod shown;
 pub mod step;
 pub mod trace;
 pub mod workflows;
+pub mod worker_marker;
 
 pub use api::{ApiClient, ApiError};
 pub use app::App;

@@ -9,7 +9,8 @@
 //! (`steps_in_process_minutes`, 30 min by default). Nothing is retried.
 //!
 //! So every worker of this app sweeps for such steps in its namespaces: a step
-//! `in_progress` for longer than [`lost_after`] (twice the handler timeout plus
+//! whose every possible claimer is gone ([`crate::worker_marker`]: known in
+//! seconds), or `in_progress` for longer than [`lost_after`] (twice the handler timeout plus
 //! a grace: a live worker has reported a result, or a timeout failure, long
 //! before) is handed to the engine as a retryable failure, exactly as a
 //! handler timeout would be, through the worker's own completion channel. The
@@ -42,8 +43,13 @@ use tasker_shared::messaging::StepExecutionResult;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use crate::worker_marker::Marker;
+
 /// How often a worker looks for lost steps.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// A step whose workers all look gone is looked at again after this, and
+/// handed back only if they still do.
+const CONFIRM_AFTER: Duration = Duration::from_secs(2);
 /// Added to twice the handler timeout: time for a live worker's result to
 /// reach the database after its handler finished or timed out.
 const GRACE: Duration = Duration::from_secs(10);
@@ -68,6 +74,9 @@ pub struct Sweeper {
     pub completions: mpsc::Sender<StepExecutionResult>,
     /// The orchestration's step-results queue (`[common.queues.orchestration_queues]`).
     pub step_results_queue: String,
+    /// This worker's alive marker: with it, a step whose workers are all
+    /// gone is handed back at once ([`crate::worker_marker`]).
+    pub marker: Option<Marker>,
 }
 
 impl Sweeper {
@@ -112,13 +121,21 @@ impl Sweeper {
                 "a step's result never reached orchestration; sent it again"
             );
         }
-        let lost = find_lost(&self.db, &self.namespaces, self.lost_after).await?;
+        let mut lost = find_lost(&self.db, &self.namespaces, self.lost_after, self.marker).await?;
+        if lost.iter().any(|s| s.worker_gone) {
+            // Seen gone once; gone still a moment later (a connection that
+            // blinked has its marker back by then)?
+            tokio::time::sleep(CONFIRM_AFTER).await;
+            let again = find_lost(&self.db, &self.namespaces, self.lost_after, self.marker).await?;
+            lost.retain(|s| !s.worker_gone || again.iter().any(|a| a.step_uuid == s.step_uuid));
+        }
         for step in &lost {
             tracing::warn!(
                 step_uuid = %step.step_uuid,
                 task_uuid = %step.task_uuid,
                 step = %step.name,
                 in_progress_s = step.seconds as u64,
+                worker_gone = step.worker_gone,
                 "step lost with its worker; reporting a retryable failure"
             );
             let result = lost_result(step, self.lost_after);
@@ -141,11 +158,26 @@ pub struct LostStep {
     /// A resent result whose `results` had to be written from its transition.
     #[sqlx(default)]
     pub repaired: bool,
+    /// Lost because every worker that could have claimed it is gone (not
+    /// by the time limit).
+    #[sqlx(default)]
+    pub worker_gone: bool,
 }
 
 /// Each step's current state (`tr`) with its step (`ws`, `ns`), task (`t`) and
 /// namespace, kept to states entered longer than `$1` seconds ago in the
 /// namespaces `$2`; both sweeps add the states they look for.
+/// The current transitions of the steps of `$2`'s namespaces.
+const CURRENT_STEPS: &str = "FROM tasker.workflow_step_transitions tr
+           JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
+           JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
+           JOIN tasker.tasks t ON t.task_uuid = ws.task_uuid
+           JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid
+           JOIN tasker.task_namespaces tn ON tn.task_namespace_uuid = nt.task_namespace_uuid
+          WHERE tr.most_recent
+            AND tn.name = ANY($2)";
+
+/// ... older than `$1` seconds.
 const CURRENT_STEP_STATES: &str = "FROM tasker.workflow_step_transitions tr
            JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
            JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
@@ -158,23 +190,39 @@ const CURRENT_STEP_STATES: &str = "FROM tasker.workflow_step_transitions tr
 
 /// Steps of these namespaces `in_progress` for longer than `lost_after`
 /// (database clock on both sides; the engine stores UTC without a zone).
+/// Steps `in_progress` for longer than `lost_after`, or (with this worker's
+/// `marker`) claimed when only workers now gone were running
+/// ([`crate::worker_marker`]): lost either way.
 pub async fn find_lost(
     db: &PgPool,
     namespaces: &[String],
     lost_after: Duration,
+    marker: Option<Marker>,
 ) -> Result<Vec<LostStep>> {
+    let gone = match marker {
+        Some(_) => crate::worker_marker::gone_sql("tr.created_at", "$4", "$5"),
+        None => "false".to_string(),
+    };
     let sql = format!(
         "SELECT ws.workflow_step_uuid AS step_uuid, ws.task_uuid, ns.name::text AS name,
-                EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tr.created_at))::float8 AS seconds
-           {CURRENT_STEP_STATES}
+                EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tr.created_at))::float8 AS seconds,
+                NOT (tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)) AS worker_gone
+           {CURRENT_STEPS}
             AND tr.to_state = 'in_progress'
+            AND (tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1) OR {gone})
           ORDER BY tr.created_at
           LIMIT $3"
     );
+    let marker = marker.unwrap_or(Marker {
+        class: 0,
+        started: 0,
+    });
     sqlx::query_as::<_, LostStep>(&sql)
         .bind(lost_after.as_secs_f64())
         .bind(namespaces)
         .bind(BATCH)
+        .bind(i64::from(marker.class))
+        .bind(i64::from(marker.started))
         .fetch_all(db)
         .await
         .context("could not look for lost steps in tasker.workflow_step_transitions")
@@ -236,13 +284,21 @@ pub async fn resend_lost_results(
 fn lost_result(step: &LostStep, lost_after: Duration) -> StepExecutionResult {
     StepExecutionResult::failure(
         step.step_uuid,
-        format!(
-            "the worker running step `{}` was lost: no result after {:.0}s in progress \
-             (limit {}s); retrying",
-            step.name,
-            step.seconds,
-            lost_after.as_secs()
-        ),
+        if step.worker_gone {
+            format!(
+                "the worker running step `{}` was lost: it is gone (no live worker that \
+                 could have claimed it, {:.0}s after the claim); retrying",
+                step.name, step.seconds
+            )
+        } else {
+            format!(
+                "the worker running step `{}` was lost: no result after {:.0}s in progress \
+                 (limit {}s); retrying",
+                step.name,
+                step.seconds,
+                lost_after.as_secs()
+            )
+        },
         Some("WORKER_LOST".to_string()),
         Some("worker_lost".to_string()),
         true,
@@ -272,6 +328,7 @@ mod tests {
             name: "create_order".to_string(),
             seconds: 41.2,
             repaired: false,
+            worker_gone: false,
         };
         let result = lost_result(&step, Duration::from_secs(40));
         assert!(!result.success);

@@ -37,6 +37,8 @@ pub struct RunningWorker {
     dispatch: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     capacity: CapacityChecker,
+    /// Holds this worker's alive marker; let go last.
+    marker: JoinHandle<()>,
 }
 
 impl RunningWorker {
@@ -48,6 +50,7 @@ impl RunningWorker {
             dispatch,
             sweeper,
             capacity,
+            marker,
         } = self;
         sweeper.abort();
         if let Err(e) = handle.stop().await {
@@ -68,6 +71,7 @@ impl RunningWorker {
         // A finished handler releases its slot just before handing over its result.
         tokio::time::sleep(Duration::from_millis(200)).await;
         dispatch.abort();
+        marker.abort();
     }
 }
 
@@ -84,6 +88,11 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
 
     let templates = workflows::load_all(&settings.template_path)?;
     registry.check(&templates)?;
+    // Alive, before anything can be claimed: a step this worker claims is
+    // never taken for lost while the marker is held (crate::worker_marker).
+    let marker_db = crate::db::pool(database_url, 2).await?;
+    let (marker, marker_task) =
+        crate::worker_marker::hold(&marker_db, &served_namespaces(&templates)).await?;
     let ctx = Arc::new(AppContext::connect(database_url, &settings.api_base_url).await?);
     let db = ctx.db.clone();
     let registry = registry.bind(ctx);
@@ -113,6 +122,7 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
             .orchestration_queues
             .step_results
             .clone(),
+        marker: Some(marker),
     };
     tracing::info!(
         lost_after_s = sweeper.lost_after.as_secs(),
@@ -146,6 +156,7 @@ pub async fn start(settings: &Settings, registry: &Registry) -> Result<RunningWo
         dispatch,
         sweeper,
         capacity,
+        marker: marker_task,
     })
 }
 
