@@ -244,6 +244,59 @@ fn a_person_uses_the_dashboard_in_a_real_browser() {
         outcome
     });
     dev.assert_alive();
+    drop(dev);
+
+    // Under `serve` the dashboard is off unless the config enables it.
+    let serve_env = |config: &str| {
+        let mut env = env.to_vec();
+        env.retain(|(k, _)| *k != "TASKER_CONFIG_PATH");
+        env.push(("TASKER_CONFIG_PATH", config));
+        env.into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let default_env = serve_env(&config);
+    let default_env: Vec<(&str, &str)> =
+        default_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut serve = spawn("serve", &bin, &["serve"], &app, &default_env);
+    wait_for_line(&mut serve, "serving:", Duration::from_secs(60));
+    assert!(
+        !serve.log_text().contains("dashboard on"),
+        "{}",
+        serve.log_text()
+    );
+    drop(serve);
+
+    let port = free_port();
+    let text = std::fs::read_to_string(&ports.config).unwrap();
+    let default_table = "[dashboard]\nenabled = false\nbind_address = \"127.0.0.1:8082\"";
+    assert_eq!(
+        text.matches(default_table).count(),
+        1,
+        "the config has its [dashboard] table, off"
+    );
+    let enabled = app.join("config/tasker/dashboard-on.toml");
+    std::fs::write(
+        &enabled,
+        text.replace(
+            default_table,
+            &format!("[dashboard]\nenabled = true\nbind_address = \"127.0.0.1:{port}\""),
+        ),
+    )
+    .unwrap();
+    let on_env = serve_env(&enabled.display().to_string());
+    let on_env: Vec<(&str, &str)> = on_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut serve = spawn("serve-dashboard", &bin, &["serve"], &app, &on_env);
+    wait_for_line(
+        &mut serve,
+        &format!("dashboard on http://127.0.0.1:{port}"),
+        Duration::from_secs(60),
+    );
+    let page = ureq::get(&format!("http://127.0.0.1:{port}/health"))
+        .call()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.into_string().unwrap().contains("Dead-letter queue"));
 }
 
 fn uuid_zero() -> &'static str {
