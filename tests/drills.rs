@@ -454,6 +454,36 @@ fn a_running_app_survives_faults() {
         std::thread::sleep(Duration::from_millis(500));
     }
     let recovered = killed.elapsed();
+    // Where the time went: the transitions of the step that finished last.
+    let rows = db
+        .query(
+            "WITH last AS (
+               SELECT ws.workflow_step_uuid FROM tasker.workflow_steps ws
+                 JOIN tasker.workflow_step_transitions tr USING (workflow_step_uuid)
+                WHERE ws.task_uuid::text = ANY($1) AND tr.to_state = 'complete'
+                ORDER BY tr.created_at DESC LIMIT 1)
+             SELECT ns.name::text, tr.to_state::text,
+                    to_char(tr.created_at, 'HH24:MI:SS.MS')
+               FROM tasker.workflow_step_transitions tr
+               JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
+               JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
+              WHERE tr.workflow_step_uuid = (SELECT workflow_step_uuid FROM last)
+              ORDER BY tr.created_at",
+            &[&tasks],
+        )
+        .unwrap();
+    let timeline: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.get::<_, String>(0),
+                r.get::<_, String>(1),
+                r.get::<_, String>(2)
+            )
+        })
+        .collect();
+    eprintln!("drill 1: the last step to complete: {timeline:?}");
     one_order_each(&mut db, &tasks);
     assert_eq!(dlq_entries(&mut db, &tasks), 0, "nothing in the DLQ");
     eprintln!(

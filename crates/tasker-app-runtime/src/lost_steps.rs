@@ -109,6 +109,7 @@ impl Sweeper {
             &self.namespaces,
             self.lost_after,
             &self.step_results_queue,
+            self.marker,
         )
         .await?;
         for step in &resent {
@@ -177,17 +178,6 @@ const CURRENT_STEPS: &str = "FROM tasker.workflow_step_transitions tr
           WHERE tr.most_recent
             AND tn.name = ANY($2)";
 
-/// ... older than `$1` seconds.
-const CURRENT_STEP_STATES: &str = "FROM tasker.workflow_step_transitions tr
-           JOIN tasker.workflow_steps ws USING (workflow_step_uuid)
-           JOIN tasker.named_steps ns ON ns.named_step_uuid = ws.named_step_uuid
-           JOIN tasker.tasks t ON t.task_uuid = ws.task_uuid
-           JOIN tasker.named_tasks nt ON nt.named_task_uuid = t.named_task_uuid
-           JOIN tasker.task_namespaces tn ON tn.task_namespace_uuid = nt.task_namespace_uuid
-          WHERE tr.most_recent
-            AND tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
-            AND tn.name = ANY($2)";
-
 /// Steps of these namespaces `in_progress` for longer than `lost_after`
 /// (database clock on both sides; the engine stores UTC without a zone).
 /// Steps `in_progress` for longer than `lost_after`, or (with this worker's
@@ -238,8 +228,16 @@ pub async fn resend_lost_results(
     namespaces: &[String],
     lost_after: Duration,
     queue: &str,
+    marker: Option<Marker>,
 ) -> Result<Vec<LostStep>> {
     let queue = crate::db::plain_queue_name(queue)?;
+    // The worker that recorded the result (alive then, so started by then)
+    // sends the message right after; when every such worker is gone, nobody
+    // will: resend now rather than after the time limit.
+    let gone = match marker {
+        Some(_) => crate::worker_marker::gone_sql("tr.created_at", "$5", "$6"),
+        None => "false".to_string(),
+    };
     // `recorded`: the result as the worker recorded it in the transition; the
     // event is `{"type": "EnqueueForOrchestration", "data": <result>}`.
     let sql = format!(
@@ -249,7 +247,8 @@ pub async fn resend_lost_results(
                   CASE WHEN tr.metadata->>'event' LIKE '{{%'
                        THEN (tr.metadata->>'event')::jsonb -> 'data' END AS recorded,
                   ws.results AS written
-             {CURRENT_STEP_STATES}
+             {CURRENT_STEPS}
+              AND (tr.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1) OR {gone})
               AND tr.to_state IN ('enqueued_for_orchestration', 'enqueued_as_error_for_orchestration')
               AND NOT EXISTS (SELECT 1 FROM pgmq.q_{queue} q
                                WHERE q.message->>'step_uuid' = ws.workflow_step_uuid::text)
@@ -275,6 +274,8 @@ pub async fn resend_lost_results(
         .bind(namespaces)
         .bind(BATCH)
         .bind(queue)
+        .bind(i64::from(marker.map_or(0, |m| m.class)))
+        .bind(i64::from(marker.map_or(0, |m| m.started)))
         .fetch_all(db)
         .await
         .with_context(|| format!("could not resend lost step results to {queue}"))

@@ -13,7 +13,8 @@
 //! ones); `started` is the second, by the database's clock, the worker
 //! started. PostgreSQL drops the lock the moment the process's connection
 //! goes, however the process ends (`kill -9` included: the kernel closes the
-//! socket), and `pg_locks` shows every held lock to every role.
+//! socket), and `pg_locks` shows every held lock to every role (advisory
+//! locks belong to one database: only this database's count).
 //!
 //! A step claimed at time T can only have been claimed by a worker that had
 //! started by T. If no marker with `started <= T` is held, every worker that
@@ -134,9 +135,11 @@ pub fn gone_sql(created: &str, class: &str, own: &str) -> String {
         "(pg_postmaster_start_time() < now() - make_interval(secs => {settle})
           AND EXISTS (SELECT 1 FROM pg_locks l
                        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                          AND l.classid::bigint = {class} AND l.objid::bigint = {own})
           AND NOT EXISTS (SELECT 1 FROM pg_locks l
                            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                              AND l.classid::bigint = {class}
                              AND l.objid::bigint <= extract(epoch FROM {created})::bigint))",
         settle = SETTLE.as_secs()

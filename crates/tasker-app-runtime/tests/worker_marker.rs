@@ -87,6 +87,25 @@ async fn a_claim_only_gone_workers_could_have_made_is_lost_and_no_other() {
     lock(&mut s, stranger).await;
     assert!(gone(&db, own, 20).await);
 
+    // A worker of the same app on another database of the server never counts.
+    let other_db = format!("marker_other_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {other_db}"))
+        .execute(&db)
+        .await
+        .unwrap();
+    let (base, query) = url.split_once('?').unwrap_or((&url, ""));
+    let other_url = format!("{}/{other_db}?{query}", &base[..base.rfind('/').unwrap()]);
+    let mut elsewhere = PgConnection::connect(&other_url).await.unwrap();
+    lock(&mut elsewhere, older).await;
+    assert!(
+        gone(&db, own, 20).await,
+        "a marker in another database covered the claim"
+    );
+    elsewhere.close().await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE {other_db} WITH (FORCE)"))
+        .execute(&db)
+        .await;
+
     // Without its own marker held, a worker judges nothing gone.
     holder.abort();
     let _ = holder.await;
