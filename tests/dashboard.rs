@@ -297,6 +297,72 @@ fn a_person_uses_the_dashboard_in_a_real_browser() {
         .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.into_string().unwrap().contains("Dead-letter queue"));
+    drop(serve);
+
+    // When the engine's API requires a key, so does the dashboard: a
+    // sign-in page, the key checked with the engine, a session cookie.
+    let key = "dashboard-test-key-4242";
+    let with_auth = std::fs::read_to_string(&enabled).unwrap() + &auth_table(key);
+    let auth_config = app.join("config/tasker/dashboard-auth.toml");
+    std::fs::write(&auth_config, with_auth).unwrap();
+    let auth_env = serve_env(&auth_config.display().to_string());
+    let auth_env: Vec<(&str, &str)> = auth_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut serve = spawn("serve-auth", &bin, &["serve"], &app, &auth_env);
+    wait_for_line(
+        &mut serve,
+        &format!("dashboard on http://127.0.0.1:{port}"),
+        Duration::from_secs(60),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let unsigned = agent.get(&format!("{base}/health")).call().unwrap();
+    assert_eq!(unsigned.status(), 303, "a page asks to sign in first");
+    assert_eq!(unsigned.header("location"), Some("/login"));
+    // The status of a sign-in, and the response when it passed.
+    let login = |token: &str| match agent
+        .post(&format!("{base}/login"))
+        .set("Origin", &base)
+        .send_form(&[("token", token)])
+    {
+        Ok(response) => (response.status(), Some(response)),
+        Err(ureq::Error::Status(status, _)) => (status, None),
+        Err(e) => panic!("sign-in: {e}"),
+    };
+    assert_eq!(login("wrong-key").0, 401);
+    let (status, signed) = login(key);
+    assert_eq!(status, 303);
+    let signed = signed.unwrap();
+    let cookie = signed.header("set-cookie").unwrap().to_string();
+    assert!(
+        !cookie.contains(key),
+        "the cookie is a session id, not the key: {cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let page = agent
+        .get(&format!("{base}/health"))
+        .set("Cookie", &session)
+        .call()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.into_string().unwrap();
+    assert!(page.contains("<td class=\"up\">up"), "{page}");
+}
+
+/// The engine's `[orchestration.web.auth]` with one API key (every field
+/// spelled out: the engine's config has no defaults for them), in the
+/// `api_keys` list: engine 0.1.8 gives its single legacy `api_key` the
+/// permission `*`, which grants nothing.
+fn auth_table(key: &str) -> String {
+    format!(
+        "\n[orchestration.web.auth]\nenabled = true\njwt_issuer = \"tasker\"\njwt_audience = \"tasker-api\"\n\
+         jwt_token_expiry_hours = 24\njwt_private_key = \"\"\njwt_public_key = \"\"\n\
+         jwt_verification_method = \"public_key\"\njwt_public_key_path = \"\"\njwks_url = \"\"\n\
+         jwks_refresh_interval_seconds = 3600\njwks_max_stale_seconds = 300\njwks_url_allow_http = false\n\
+         jwt_allowed_algorithms = [\"RS256\"]\npermissions_claim = \"permissions\"\nstrict_validation = true\n\
+         log_unknown_permissions = true\napi_key = \"\"\napi_key_header = \"X-API-Key\"\n\
+         api_keys_enabled = true\n[[orchestration.web.auth.api_keys]]\nkey = \"{key}\"\n\
+         permissions = [\"tasks:*\", \"steps:*\"]\ndescription = \"dashboard test\"\n"
+    )
 }
 
 fn uuid_zero() -> &'static str {

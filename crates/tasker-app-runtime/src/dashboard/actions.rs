@@ -17,26 +17,38 @@ pub struct Engine {
     pub http: reqwest::Client,
     /// `http://127.0.0.1:8080`.
     pub base_url: String,
+    /// The header the engine reads an API key from (`X-API-Key` unless
+    /// `orchestration.web.auth.api_key_header` says otherwise).
+    pub api_key_header: String,
 }
 
 /// Who the engine records as having acted.
 const ACTOR: &str = "dashboard";
 
 impl Engine {
-    pub fn new(base_url: String) -> anyhow::Result<Engine> {
+    pub fn new(base_url: String, api_key_header: String) -> anyhow::Result<Engine> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()?;
-        Ok(Engine { http, base_url })
+        Ok(Engine {
+            http,
+            base_url,
+            api_key_header,
+        })
     }
 
-    fn with_token(
+    /// `req` carrying `token` the way the engine reads it: a JWT (three
+    /// dot-separated parts) as a Bearer token, anything else as an API key.
+    /// (The engine tries a Bearer token first and never falls back to the
+    /// key, so an API key sent as Bearer would be refused.)
+    pub fn with_token(
         &self,
         req: reqwest::RequestBuilder,
         token: Option<&str>,
     ) -> reqwest::RequestBuilder {
         match token {
-            Some(t) => req.bearer_auth(t),
+            Some(t) if is_jwt(t) => req.bearer_auth(t),
+            Some(t) => req.header(self.api_key_header.as_str(), t),
             None => req,
         }
     }
@@ -164,6 +176,17 @@ pub async fn resume_blocked(
     Ok(moved)
 }
 
+/// Whether `token` has a JWT's shape (`header.payload.signature`).
+pub fn is_jwt(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        })
+}
+
 /// A change to one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepAction {
@@ -201,6 +224,26 @@ impl StepAction {
 mod tests {
     use super::*;
     use tasker_shared::types::api::orchestration::StepManualAction;
+
+    #[test]
+    fn a_jwt_goes_as_bearer_anything_else_as_the_api_key() {
+        assert!(is_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"));
+        assert!(!is_jwt("dash-test-key-123"));
+        assert!(!is_jwt("a.b"));
+        assert!(!is_jwt("a..c"));
+        let engine = Engine::new("http://127.0.0.1:1".into(), "X-API-Key".into()).unwrap();
+        let key = engine
+            .with_token(engine.http.get("http://127.0.0.1:1/"), Some("k3y"))
+            .build()
+            .unwrap();
+        assert_eq!(key.headers()["x-api-key"], "k3y");
+        assert!(key.headers().get("authorization").is_none());
+        let jwt = engine
+            .with_token(engine.http.get("http://127.0.0.1:1/"), Some("a.b.c"))
+            .build()
+            .unwrap();
+        assert_eq!(jwt.headers()["authorization"], "Bearer a.b.c");
+    }
 
     /// The bodies are the engine's own type, as its API reads them.
     #[test]

@@ -6,8 +6,10 @@
 //! the `ready:` line). Under `serve` and `orchestration` it is off unless
 //! the engine config's `[dashboard]` table says `enabled = true` (and where:
 //! `bind_address`). When the engine's API requires authentication, so does
-//! the dashboard ([`routes`]: a token, checked with the engine, kept in a
-//! cookie) and it passes the token on to every action.
+//! the dashboard ([`routes`]: a sign-in page takes a token, the engine
+//! checks it, the browser gets a random session cookie, the token stays in
+//! the process) and it passes the token on to every action (a JWT as a
+//! Bearer token, anything else in the engine's API-key header).
 //!
 //! Reads come from the engine's tables ([`queries`], read-only); changes go
 //! through the engine's REST API ([`actions`]). Pages are rendered by hand
@@ -27,7 +29,7 @@ pub mod routes;
 pub mod run_page;
 pub mod runs_page;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -109,8 +111,9 @@ pub(crate) struct Inner {
     pub template_path: PathBuf,
     /// The engine's API requires a token; so does the dashboard.
     pub auth: bool,
-    /// Tokens the engine accepted (checked once each).
-    pub tokens: Mutex<HashSet<String>>,
+    /// Signed-in browsers: a random session id (the cookie) -> the token
+    /// the engine accepted (never sent back to the browser).
+    pub sessions: Mutex<HashMap<String, String>>,
     /// What the last actions did, shown once on the page they lead to.
     pub notices: Mutex<VecDeque<(u64, &'static str, String)>>,
     pub next_notice: AtomicU64,
@@ -137,19 +140,27 @@ impl Dashboard {
         let db = crate::db::pool(url, 4).await?;
         let config =
             tasker_shared::config::ConfigLoader::load_from_path(&settings.config_path).ok();
-        let auth = config
+        let auth_config = config
             .as_ref()
             .and_then(|c| c.orchestration.as_ref())
             .and_then(|o| o.web.as_ref())
             .and_then(|w| w.auth.as_ref())
-            .is_some_and(|a| a.enabled);
+            .filter(|a| a.enabled);
+        let auth = auth_config.is_some();
+        let api_key_header = auth_config
+            .map(|a| a.api_key_header.clone())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "X-API-Key".to_string());
         let worker_url = config
             .as_ref()
             .and_then(|c| c.worker.as_ref())
             .and_then(|w| w.web.as_ref())
             .filter(|w| w.enabled)
             .map(|w| format!("http://{}", w.bind_address.replace("0.0.0.0", "127.0.0.1")));
-        let engine = actions::Engine::new(crate::commands::run::orchestration_url(settings, None))?;
+        let engine = actions::Engine::new(
+            crate::commands::run::orchestration_url(settings, None),
+            api_key_header,
+        )?;
         let state = Arc::new(Inner {
             app: settings.package.name,
             db,
@@ -157,7 +168,7 @@ impl Dashboard {
             worker_url,
             template_path: settings.template_path.clone(),
             auth,
-            tokens: Mutex::new(HashSet::new()),
+            sessions: Mutex::new(HashMap::new()),
             notices: Mutex::new(VecDeque::new()),
             next_notice: AtomicU64::new(1),
         });

@@ -19,8 +19,8 @@ use super::html::{Nav, notice, page};
 use super::queries::{self, RunFilter, TASK_STATES};
 use super::{State, actions, form, health, live, run_page, runs_page};
 
-/// The cookie holding the engine token, when the engine's API requires one.
-const TOKEN_COOKIE: &str = "tasker_dashboard_token";
+/// The cookie naming a signed-in browser's session (the engine token stays here).
+const TOKEN_COOKIE: &str = "tasker_dashboard_session";
 
 pub(crate) fn router(state: State) -> Router {
     Router::new()
@@ -64,8 +64,7 @@ async fn guard(Extract(state): Extract<State>, request: Request, next: Next) -> 
         );
     }
     if state.auth && request.uri().path() != "/login" {
-        let ok = token_of(request.headers())
-            .is_some_and(|t| state.tokens.lock().is_ok_and(|known| known.contains(&t)));
+        let ok = token_of(&state, request.headers()).is_some();
         if !ok {
             return Redirect::to("/login").into_response();
         }
@@ -97,14 +96,8 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     rest.split('/').next() == Some(host)
 }
 
-fn token_of(headers: &HeaderMap) -> Option<String> {
-    if let Some(bearer) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        return Some(bearer.trim().to_string());
-    }
+/// The session id in the request's cookie.
+fn session_of(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -113,6 +106,12 @@ fn token_of(headers: &HeaderMap) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == TOKEN_COOKIE)
         .map(|(_, v)| v.to_string())
+}
+
+/// The engine token of the signed-in browser sending `headers`.
+fn token_of(state: &State, headers: &HeaderMap) -> Option<String> {
+    let session = session_of(headers)?;
+    state.sessions.lock().ok()?.get(&session).cloned()
 }
 
 /// A one-time notice for the next page; its id goes in the redirect.
@@ -213,7 +212,10 @@ async fn cancel(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let outcome = state.engine.cancel(id, token_of(&headers).as_deref()).await;
+    let outcome = state
+        .engine
+        .cancel(id, token_of(&state, &headers).as_deref())
+        .await;
     back_to_run(&state, id, outcome)
 }
 
@@ -232,7 +234,7 @@ async fn step_action(
     };
     let mut outcome = state
         .engine
-        .step(id, step, action, token_of(&headers).as_deref())
+        .step(id, step, action, token_of(&state, &headers).as_deref())
         .await;
     if let Ok(text) = &mut outcome {
         let after = match action {
@@ -392,7 +394,7 @@ async fn create(
     .with_correlation_id(run_id);
     match state
         .engine
-        .create(&request, token_of(&headers).as_deref())
+        .create(&request, token_of(&state, &headers).as_deref())
         .await
     {
         Ok(task) => {
@@ -452,9 +454,7 @@ async fn login(
     let accepted = !token.is_empty()
         && state
             .engine
-            .http
-            .get(&url)
-            .bearer_auth(&token)
+            .with_token(state.engine.http.get(&url), Some(&token))
             .send()
             .await
             .is_ok_and(|r| r.status().is_success());
@@ -466,10 +466,11 @@ async fn login(
             "The engine did not accept this token.",
         );
     }
-    if let Ok(mut known) = state.tokens.lock() {
-        known.insert(token.clone());
+    let session = Uuid::new_v4().simple().to_string();
+    if let Ok(mut sessions) = state.sessions.lock() {
+        sessions.insert(session.clone(), token);
     }
-    let cookie = format!("{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+    let cookie = format!("{TOKEN_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
 
@@ -514,15 +515,14 @@ mod tests {
     }
 
     #[test]
-    fn the_token_comes_from_the_header_or_the_cookie() {
+    fn the_session_comes_from_the_cookie() {
         assert_eq!(
-            token_of(&headers(&[("authorization", "Bearer abc")])).as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            token_of(&headers(&[("cookie", "a=1; tasker_dashboard_token=xyz")])).as_deref(),
+            session_of(&headers(&[("cookie", "a=1; tasker_dashboard_session=xyz")])).as_deref(),
             Some("xyz")
         );
-        assert_eq!(token_of(&headers(&[])), None);
+        assert_eq!(
+            session_of(&headers(&[("authorization", "Bearer abc")])),
+            None
+        );
     }
 }
