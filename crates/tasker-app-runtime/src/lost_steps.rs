@@ -211,8 +211,8 @@ pub async fn find_lost(
         .bind(lost_after.as_secs_f64())
         .bind(namespaces)
         .bind(BATCH)
-        .bind(i64::from(marker.class))
-        .bind(i64::from(marker.started))
+        .bind(marker.class)
+        .bind(marker.key())
         .fetch_all(db)
         .await
         .context("could not look for lost steps in tasker.workflow_step_transitions")
@@ -274,8 +274,8 @@ pub async fn resend_lost_results(
         .bind(namespaces)
         .bind(BATCH)
         .bind(queue)
-        .bind(i64::from(marker.map_or(0, |m| m.class)))
-        .bind(i64::from(marker.map_or(0, |m| m.started)))
+        .bind(marker.map_or(0, |m| m.class))
+        .bind(marker.map_or(0, |m| m.key()))
         .fetch_all(db)
         .await
         .with_context(|| format!("could not resend lost step results to {queue}"))

@@ -7,10 +7,10 @@
 //! the same.
 //!
 //! So every worker marks itself alive: before it can claim anything it takes
-//! a shared session-level advisory lock, `(class, started)`, on a connection
+//! a shared session-level advisory lock, its [`Marker`], on a connection
 //! of its own that it holds for its whole life. `class` is derived from the
 //! namespaces the worker serves (every worker of an app serves the same
-//! ones); `started` is the second, by the database's clock, the worker
+//! ones); `started` is the millisecond, by the database's clock, the worker
 //! started. PostgreSQL drops the lock the moment the process's connection
 //! goes, however the process ends (`kill -9` included: the kernel closes the
 //! socket), and `pg_locks` shows every held lock to every role (advisory
@@ -37,16 +37,32 @@ pub const SETTLE: Duration = Duration::from_secs(30);
 /// How often the holder checks its connection (and retakes the lock if lost).
 const CHECK_EVERY: Duration = Duration::from_secs(2);
 
-/// The marker a worker holds: the advisory lock `(class, started)`.
+/// Milliseconds from the Unix epoch to 2020-01-01: marker times count from
+/// there, so 42 bits last 139 years.
+const BASE_MS: i64 = 1_577_836_800_000;
+const TIME_BITS: u32 = 42;
+
+/// The marker a worker holds: one 64-bit advisory lock key, the namespaces'
+/// class in its top bits and the worker's start, in milliseconds by the
+/// database's clock, in the low [`TIME_BITS`] (a second's resolution would
+/// count a worker that started in the same second as a claim as a possible
+/// claimer, and leave the claim on the slow rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marker {
-    pub class: i32,
-    pub started: i32,
+    /// 21 bits: the key stays positive.
+    pub class: i64,
+    /// Milliseconds since 2020-01-01 (floor).
+    pub started: i64,
 }
 
-/// The lock class of the workers serving `namespaces` (order-free): a
-/// positive i32, so `pg_locks.classid` holds it as the same number.
-pub fn class_of(namespaces: &[String]) -> i32 {
+impl Marker {
+    pub fn key(self) -> i64 {
+        (self.class << TIME_BITS) | self.started
+    }
+}
+
+/// The lock class of the workers serving `namespaces` (order-free), 21 bits.
+pub fn class_of(namespaces: &[String]) -> i64 {
     let mut sorted: Vec<&str> = namespaces.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     sorted.dedup();
@@ -56,7 +72,7 @@ pub fn class_of(namespaces: &[String]) -> i32 {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    (hash & 0x7fff_ffff) as i32
+    i64::from(hash & 0x1f_ffff)
 }
 
 /// Takes the marker on a connection of its own (taken out of `db`, so that
@@ -71,10 +87,12 @@ pub async fn hold(
         .await
         .context("could not connect to mark this worker alive")?
         .detach();
-    let started: i32 = sqlx::query_scalar("SELECT extract(epoch FROM now())::int")
-        .fetch_one(&mut conn)
-        .await
-        .context("could not read the database's clock")?;
+    let started: i64 = sqlx::query_scalar(&format!(
+        "SELECT floor(extract(epoch FROM now()) * 1000)::bigint - {BASE_MS}"
+    ))
+    .fetch_one(&mut conn)
+    .await
+    .context("could not read the database's clock")?;
     let marker = Marker {
         class: class_of(namespaces),
         started,
@@ -118,9 +136,8 @@ pub async fn hold(
 }
 
 async fn take(conn: &mut PgConnection, marker: Marker) -> Result<()> {
-    sqlx::query("SELECT pg_advisory_lock_shared($1, $2)")
-        .bind(marker.class)
-        .bind(marker.started)
+    sqlx::query("SELECT pg_advisory_lock_shared($1)")
+        .bind(marker.key())
         .execute(conn)
         .await
         .context("could not take this worker's alive marker (an advisory lock)")?;
@@ -128,21 +145,22 @@ async fn take(conn: &mut PgConnection, marker: Marker) -> Result<()> {
 }
 
 /// SQL: true when step transitions created at `{created}` (a UTC timestamp)
-/// could only have been claimed by workers that are gone. `$class` and
-/// `$own` are this worker's marker. See the module docs.
+/// could only have been claimed by workers that are gone. `class` and `own`
+/// are SQL for this worker's class and marker key. See the module docs.
 pub fn gone_sql(created: &str, class: &str, own: &str) -> String {
+    // A held marker of this database: its key from pg_locks' two halves.
+    let held = "FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let key = "((l.classid::bigint << 32) | l.objid::bigint)";
     format!(
         "(pg_postmaster_start_time() < now() - make_interval(secs => {settle})
-          AND EXISTS (SELECT 1 FROM pg_locks l
-                       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-                         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                         AND l.classid::bigint = {class} AND l.objid::bigint = {own})
-          AND NOT EXISTS (SELECT 1 FROM pg_locks l
-                           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-                             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                             AND l.classid::bigint = {class}
-                             AND l.objid::bigint <= extract(epoch FROM {created})::bigint))",
-        settle = SETTLE.as_secs()
+          AND EXISTS (SELECT 1 {held} AND {key} = {own})
+          AND NOT EXISTS (SELECT 1 {held}
+                           AND {key} >> {TIME_BITS} = {class}
+                           AND ({key} & {mask}) <= floor(extract(epoch FROM {created}) * 1000)::bigint - {BASE_MS}))",
+        settle = SETTLE.as_secs(),
+        mask = (1i64 << TIME_BITS) - 1,
     )
 }
 

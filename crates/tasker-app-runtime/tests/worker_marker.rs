@@ -11,7 +11,7 @@ use tasker_app_runtime::worker_marker::{self, Marker};
 
 /// Is a step claimed `ago` seconds ago (negative: in the future) lost to
 /// gone workers, as the worker holding `own` sees it?
-async fn gone(db: &PgPool, own: Marker, ago: i64) -> bool {
+async fn gone(db: &PgPool, own: Marker, ago: f64) -> bool {
     let sql = format!(
         "SELECT {}",
         worker_marker::gone_sql(
@@ -21,18 +21,17 @@ async fn gone(db: &PgPool, own: Marker, ago: i64) -> bool {
         )
     );
     sqlx::query_scalar(&sql)
-        .bind(i64::from(own.class))
-        .bind(i64::from(own.started))
-        .bind(ago as f64)
+        .bind(own.class)
+        .bind(own.key())
+        .bind(ago)
         .fetch_one(db)
         .await
         .unwrap()
 }
 
 async fn lock(conn: &mut PgConnection, m: Marker) {
-    sqlx::query("SELECT pg_advisory_lock_shared($1, $2)")
-        .bind(m.class)
-        .bind(m.started)
+    sqlx::query("SELECT pg_advisory_lock_shared($1)")
+        .bind(m.key())
         .execute(conn)
         .await
         .unwrap();
@@ -52,27 +51,30 @@ async fn a_claim_only_gone_workers_could_have_made_is_lost_and_no_other() {
     assert_eq!(own.class, worker_marker::class_of(&namespaces));
 
     // Claimed 20 s before this worker started: whoever claimed it is gone.
-    assert!(gone(&db, own, 20).await);
+    assert!(gone(&db, own, 20.0).await);
     // Claimed after this worker started: this (live) worker may have.
-    assert!(!gone(&db, own, -5).await);
+    assert!(!gone(&db, own, -5.0).await);
+    // Claimed 300 ms before it started, in the same second: gone (a
+    // second's resolution would have kept it on the slow rule).
+    assert!(gone(&db, own, 0.3).await);
 
     // Another live worker, started 100 s ago, might have claimed it: not lost.
     let older = Marker {
         class: own.class,
-        started: own.started - 100,
+        started: own.started - 100_000,
     };
     let mut other = PgConnection::connect(&url).await.unwrap();
     lock(&mut other, older).await;
     assert!(
-        !gone(&db, own, 20).await,
+        !gone(&db, own, 20.0).await,
         "a live older worker covers the claim"
     );
     // ... and a claim from before even that worker started is lost.
-    assert!(gone(&db, own, 200).await);
+    assert!(gone(&db, own, 200.0).await);
     // That worker dies (its connection closes, as with kill -9).
     other.close().await.unwrap();
     let mut waited = 0;
-    while !gone(&db, own, 20).await {
+    while !gone(&db, own, 20.0).await {
         waited += 1;
         assert!(waited < 50, "a closed connection's marker stays held");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -81,11 +83,11 @@ async fn a_claim_only_gone_workers_could_have_made_is_lost_and_no_other() {
     // Workers of other namespaces never count, either way.
     let stranger = Marker {
         class: own.class ^ 1,
-        started: own.started - 100,
+        started: own.started - 100_000,
     };
     let mut s = PgConnection::connect(&url).await.unwrap();
     lock(&mut s, stranger).await;
-    assert!(gone(&db, own, 20).await);
+    assert!(gone(&db, own, 20.0).await);
 
     // A worker of the same app on another database of the server never counts.
     let other_db = format!("marker_other_{}", std::process::id());
@@ -98,7 +100,7 @@ async fn a_claim_only_gone_workers_could_have_made_is_lost_and_no_other() {
     let mut elsewhere = PgConnection::connect(&other_url).await.unwrap();
     lock(&mut elsewhere, older).await;
     assert!(
-        gone(&db, own, 20).await,
+        gone(&db, own, 20.0).await,
         "a marker in another database covered the claim"
     );
     elsewhere.close().await.unwrap();
@@ -110,7 +112,7 @@ async fn a_claim_only_gone_workers_could_have_made_is_lost_and_no_other() {
     holder.abort();
     let _ = holder.await;
     let mut waited = 0;
-    while gone(&db, own, 20).await {
+    while gone(&db, own, 20.0).await {
         waited += 1;
         assert!(waited < 100, "the marker outlived its holder");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
