@@ -337,6 +337,26 @@ fn check_names_the_file_the_line_and_the_fix() {
         "{messages:?}"
     );
     assert!(messages.iter().any(|m| m.contains("handler `ecommerce.send_confirmation` is registered, but no step")), "{messages:?}");
+    // A step registered twice.
+    std::fs::write(&yaml, &text).unwrap();
+    let registry = app.join("src/handlers/mod.rs");
+    let reg = std::fs::read_to_string(&registry).unwrap();
+    std::fs::write(
+        &registry,
+        reg.replace(
+            ".step(ecommerce::CreateOrder)",
+            ".step(ecommerce::CreateOrder)\n        .step(ecommerce::CreateOrder)",
+        ),
+    )
+    .unwrap();
+    let out = run(tasker_app().arg("check").arg(&app));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`.step(ecommerce::CreateOrder)` is registered twice"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// The whole path a new workflow takes, for real: generate -> clippy -> its

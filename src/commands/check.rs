@@ -180,6 +180,19 @@ fn registered_handlers(app: &Path, problems: &mut Vec<Diagnostic>) -> Result<BTr
             return Ok(BTreeSet::new());
         }
     };
+    // A step registered twice (the app's Registry refuses it too).
+    let mut seen = BTreeSet::new();
+    for call in registry.split(".step(").skip(1) {
+        let target: String = call.chars().take_while(|c| *c != ')').collect();
+        if !seen.insert(target.clone()) {
+            problems.push(Diagnostic::new(
+                REGISTRY,
+                None,
+                format!("`.step({target})` is registered twice"),
+                "register each step once",
+            ));
+        }
+    }
     let mut names = BTreeSet::new();
     let mut rs_files = Vec::new();
     let mut stack = vec!["src/handlers".to_string()];
