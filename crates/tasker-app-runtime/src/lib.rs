@@ -51,8 +51,8 @@ pub mod settings;
 pub mod shown;
 pub mod step;
 pub mod trace;
-pub mod workflows;
 pub mod worker_marker;
+pub mod workflows;
 
 pub use api::{ApiClient, ApiError};
 pub use app::App;
