@@ -111,14 +111,7 @@ fn from_file(file: &Path) -> Result<(Vec<StepSpec>, Vec<InputSpec>, Option<serde
         ))
         .with_help("fix the template, or give the steps with --step")
     })?;
-    let steps: Vec<StepSpec> = template
-        .steps
-        .iter()
-        .map(|s| StepSpec {
-            name: s.name.clone(),
-            after: s.dependencies.clone(),
-        })
-        .collect();
+    let steps = spec::steps_of(&template);
     for s in &steps {
         spec::identifier(&s.name, "step")?;
     }

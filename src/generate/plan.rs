@@ -251,14 +251,7 @@ pub fn step(app: &Path, ns: &str, name: &str, step: &StepSpec) -> Result<Generat
             "choose another step name",
         ));
     }
-    let mut all: Vec<StepSpec> = template
-        .steps
-        .iter()
-        .map(|s| StepSpec {
-            name: s.name.clone(),
-            after: s.dependencies.clone(),
-        })
-        .collect();
+    let mut all = super::spec::steps_of(&template);
     all.push(step.clone());
     super::spec::check_dag(&all)?;
     if !steps_is_last(&yaml) {

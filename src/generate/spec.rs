@@ -186,6 +186,18 @@ pub fn check_dag(steps: &[StepSpec]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A task template's steps and what each waits for.
+pub fn steps_of(template: &tasker_app_workflow::TaskTemplate) -> Vec<StepSpec> {
+    template
+        .steps
+        .iter()
+        .map(|s| StepSpec {
+            name: s.name.clone(),
+            after: s.dependencies.clone(),
+        })
+        .collect()
+}
+
 /// `--input NAME:TYPE`, in order, no field twice.
 pub fn inputs(flags: &[String]) -> Result<Vec<InputSpec>, CliError> {
     let mut out: Vec<InputSpec> = Vec::new();
