@@ -61,14 +61,13 @@ pub fn apply(plan: &Plan, shell: &Shell) -> Result<()> {
     Ok(())
 }
 
-/// Refuses (before anything is written) a plan that would write or remove
-/// through a symlink inside the app: see [`super::links`].
+/// Refuses (before anything is written) a plan any of whose paths passes
+/// through a symlink inside the app, or meets a folder or special file where
+/// a file goes: see [`super::links`]. Every planned path counts, not only
+/// the ones written: planning reads nothing through a link, so a file behind
+/// one would otherwise look deleted and be kept with the wrong reason.
 pub fn refuse_links(plan: &Plan) -> Result<()> {
-    let files = plan
-        .files
-        .iter()
-        .filter(|f| f.action.writes() || matches!(f.action, Action::Conflict | Action::Remove))
-        .map(|f| f.path.clone());
+    let files = plan.files.iter().map(|f| f.path.clone());
     let bases = plan.files.iter().map(|f| format!("{BASE_DIR}/{}", f.path));
     let paths: Vec<String> = files.chain(bases).collect();
     super::links::refuse_links(&plan.app_dir, paths.iter().map(String::as_str))
