@@ -183,7 +183,8 @@ fn issue11_a_non_postgresql_url_is_a_usage_error_before_anything_is_written() {
             .arg(parent.path()));
         assert_eq!(out.code, 2, "{url}: {}", out.stderr);
         assert!(
-            out.stderr.contains("a PostgreSQL URL starts with postgresql://"),
+            out.stderr
+                .contains("a PostgreSQL URL starts with postgresql://"),
             "{}",
             out.stderr
         );
