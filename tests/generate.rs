@@ -284,6 +284,51 @@ fn a_generated_workflow_survives_update_and_a_build_rerun_and_passes_check() {
 }
 
 #[test]
+fn from_a_task_template_the_steps_and_schema_are_taken_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path(), "shop");
+    let source = app.join("workflows/ecommerce/order_processing.yaml");
+    let out = generate(
+        &app,
+        &[
+            "workflow",
+            "sales/orders",
+            "--from",
+            source.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let yaml = std::fs::read_to_string(app.join("workflows/sales/orders.yaml")).unwrap();
+    assert!(yaml.contains("callable: sales.create_order"), "{yaml}");
+    assert!(
+        yaml.contains("dependencies: [check_inventory, calculate_pricing]"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("customer_email"),
+        "the input schema is taken: {yaml}"
+    );
+    let out = run(tasker_app().arg("check").arg(&app));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A template that does not pass the check is refused, naming its problem.
+    let bad = tmp.path().join("bad.yaml");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(
+        &bad,
+        text.replace("dependencies: [validate_cart]", "dependencies: [nope]"),
+    )
+    .unwrap();
+    let before = snapshot(&app);
+    let out = generate(
+        &app,
+        &["workflow", "sales/bad", "--from", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("depends on `nope`"), "{}", out.stderr);
+    assert_eq!(snapshot(&app), before);
+}
+
+#[test]
 fn check_names_the_file_the_line_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let app = app(tmp.path(), "shop");
