@@ -629,9 +629,9 @@ fn a_running_app_survives_faults() {
     );
     // No worker: the new tasks' first steps stay enqueued.
     drop(worker);
-    let unstarted = app.create_tasks("lost", 2, 2).uuids;
+    let unstarted = app.create_tasks("lost", 3, 3).uuids;
     let waiting = Instant::now();
-    while task_states(&mut db, &unstarted).get("steps_in_process") != Some(&2) {
+    while task_states(&mut db, &unstarted).get("steps_in_process") != Some(&3) {
         assert!(
             waiting.elapsed() < Duration::from_secs(60),
             "the tasks did not reach steps_in_process"
@@ -644,6 +644,23 @@ fn a_running_app_survives_faults() {
     }
     set_back(&mut db, &unstarted[0], "enqueuing_steps");
     set_back(&mut db, &unstarted[1], "initializing");
+    // Left in steps_in_process with its ready first step never enqueued,
+    // nothing touched for two minutes (more than the sweep's 60 s, less than
+    // the engine's 5-minute staleness limit, which would dead-letter it).
+    db.execute(
+        "UPDATE tasker.task_transitions SET created_at = created_at - interval '2 minutes' \
+          WHERE task_uuid::text = $1 AND most_recent",
+        &[&unstarted[2]],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE tasker.workflow_step_transitions tr \
+            SET created_at = tr.created_at - interval '2 minutes' \
+           FROM tasker.workflow_steps ws \
+          WHERE tr.workflow_step_uuid = ws.workflow_step_uuid AND ws.task_uuid::text = $1",
+        &[&unstarted[2]],
+    )
+    .unwrap();
     set_back(&mut db, &finished[0], "evaluating_results");
     let tasks: Vec<String> = unstarted.iter().chain(&finished).cloned().collect();
     let before = task_states(&mut db, &tasks);
@@ -665,7 +682,7 @@ fn a_running_app_survives_faults() {
         .unwrap()
         .get(0);
     assert_eq!(
-        recovered, 3,
+        recovered, 4,
         "each task was given back by the lost-task sweep"
     );
     eprintln!(

@@ -11,6 +11,14 @@
 //! (tests/drills.rs): a task left in `enqueuing_steps` with its steps never
 //! enqueued.
 //!
+//! The same death can leave a task in `steps_in_process` with ready steps
+//! that were never enqueued (its command died between evaluating a result
+//! and enqueuing the next steps; found by the PostgreSQL-restart drill in a
+//! clean-clone CI rehearsal): nothing in flight, no step touched for
+//! [`LOST_AFTER`], and steps ready to run. Nothing in the engine looks at such
+//! a task again; the sweep moves it to `waiting_for_dependencies`, which the
+//! fallback poller evaluates and enqueues.
+//!
 //! So the orchestration process of this app sweeps for tasks in one of those
 //! states for longer than [`LOST_AFTER`] and moves each, with the engine's own
 //! compare-and-set transition (`tasker.transition_task_state_atomic`, row
@@ -113,6 +121,40 @@ pub async fn sweep(db: &PgPool, lost_after: Duration) -> Result<Vec<LostTask>> {
     .fetch_all(&mut *tx)
     .await
     .context("could not look for lost tasks in tasker.task_transitions")?;
+    let mut lost = lost;
+    lost.extend(
+        sqlx::query_as::<_, LostTask>(
+            "WITH lost AS (
+               SELECT tt.task_uuid, tt.to_state::text AS lost_in,
+                      EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tt.created_at))::float8 AS seconds
+                 FROM tasker.task_transitions tt
+                WHERE tt.most_recent
+                  AND tt.to_state = 'steps_in_process'
+                  AND tt.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
+                  AND NOT EXISTS (
+                        SELECT 1 FROM tasker.workflow_steps ws
+                          JOIN tasker.workflow_step_transitions st USING (workflow_step_uuid)
+                         WHERE ws.task_uuid = tt.task_uuid
+                           AND st.created_at >= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1))
+                ORDER BY tt.created_at
+                LIMIT $2
+                  FOR UPDATE OF tt SKIP LOCKED)
+             SELECT lost.task_uuid, lost.lost_in, 'waiting_for_dependencies'::text AS moved_to, lost.seconds
+               FROM lost
+               CROSS JOIN LATERAL tasker.get_task_execution_context(lost.task_uuid) ctx
+              WHERE ctx.execution_status = 'has_ready_steps'
+                AND ctx.in_progress_steps = 0
+                AND tasker.transition_task_state_atomic(
+                      lost.task_uuid, lost.lost_in, 'waiting_for_dependencies', NULL,
+                      jsonb_build_object('recovered_by', 'tasker-app lost-task sweep',
+                                         'lost_in', lost.lost_in, 'seconds', round(lost.seconds)))",
+        )
+        .bind(lost_after.as_secs_f64())
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await
+        .context("could not look for tasks with ready steps nobody enqueued")?,
+    );
     tx.commit()
         .await
         .context("could not commit the lost-task sweep")?;
