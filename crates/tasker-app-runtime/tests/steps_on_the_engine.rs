@@ -6,17 +6,16 @@
 //! in-process fake API and the database, with API faults retried or not as
 //! `StepError` says.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::Connection;
+use support::{fixture, fresh_app, server_url};
 use tasker_app_runtime::commands::migrate;
 use tasker_app_runtime::harness::{Harness, fault};
 use tasker_app_runtime::prelude::*;
-use tasker_app_runtime::settings::{Settings, normalize_database_url};
-use tasker_app_runtime::{Package, Registry, workflows};
+use tasker_app_runtime::{Registry, workflows};
 
 struct Greet;
 
@@ -59,140 +58,9 @@ fn registry() -> Registry {
     Registry::new().step(Greet).step(Shout)
 }
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture")
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The test server's URL (database `postgres`).
-fn server_url() -> String {
-    if let Some(url) = std::env::var("TASKER_APP_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    {
-        return url;
-    }
-    let out = std::process::Command::new("bash")
-        .arg(repo().join("scripts/provision-postgres.sh"))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run scripts/provision-postgres.sh");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("DATABASE_URL=").map(str::to_string))
-        .unwrap_or_else(|| {
-            panic!(
-                "no TASKER_APP_TEST_DATABASE_URL and scripts/provision-postgres.sh failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-}
-
-/// A fresh database on the test server, and an app folder holding the
-/// fixture plus the uuidv7() compat file PostgreSQL 15 needs.
-async fn fresh_app() -> (Settings, tempfile_dir::Dir) {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let server = server_url();
-    let name = format!(
-        "runtime_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    let mut admin = sqlx::PgConnection::connect(&server)
-        .await
-        .expect("the test server");
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::raw_sql(&statement)
-            .execute(&mut admin)
-            .await
-            .expect("a fresh database");
-    }
-    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
-    let url = format!(
-        "{}/{name}{}",
-        &base[..base.rfind('/').unwrap()],
-        if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        }
-    );
-
-    let dir = tempfile_dir::Dir::new(&name);
-    copy_tree(&fixture(), dir.path());
-    let compat = dir.path().join("db/compat");
-    std::fs::create_dir_all(&compat).unwrap();
-    std::fs::copy(
-        repo().join("database_objects/compat/uuidv7.sql"),
-        compat.join("uuidv7.sql"),
-    )
-    .unwrap();
-
-    let settings = Settings {
-        package: Package {
-            name: "runtime-test",
-            version: "0.0.0",
-            description: "the runtime's own test",
-            dir: env!("CARGO_MANIFEST_DIR"),
-        },
-        app_dir: dir.path().to_path_buf(),
-        database_url: Some(normalize_database_url(&url).unwrap()),
-        api_base_url: "http://127.0.0.1:9".to_string(),
-        environment: "test".to_string(),
-        config_path: dir.path().join("config/tasker/test.toml"),
-        template_path: dir.path().join("workflows"),
-    };
-    (settings, dir)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A temporary folder removed on drop (std only: no extra dev-dependency).
-mod tempfile_dir {
-    use std::path::{Path, PathBuf};
-
-    pub struct Dir(PathBuf);
-
-    impl Dir {
-        pub fn new(name: &str) -> Dir {
-            let path = std::env::temp_dir().join(name);
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path).unwrap();
-            Dir(path)
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn migrate_then_a_workflow_through_the_step_adapter() {
-    let (settings, _dir) = fresh_app().await;
+    let (settings, _guard) = fresh_app("runtime").await;
     migrate::execute(&settings).await.expect("migrate");
     assert!(
         migrate::check(&settings).await.expect("migrate --check"),

@@ -95,8 +95,7 @@ async fn a_claim_only_gone_workers_could_have_made_is_lost_and_no_other() {
         .execute(&db)
         .await
         .unwrap();
-    let (base, query) = url.split_once('?').unwrap_or((&url, ""));
-    let other_url = format!("{}/{other_db}?{query}", &base[..base.rfind('/').unwrap()]);
+    let other_url = support::database_url(&url, &other_db);
     let mut elsewhere = PgConnection::connect(&other_url).await.unwrap();
     lock(&mut elsewhere, older).await;
     assert!(

@@ -17,7 +17,7 @@ pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture")
 }
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -45,9 +45,31 @@ pub fn server_url() -> String {
         })
 }
 
+/// `server` (the test server's URL) with database `name` instead.
+pub fn database_url(server: &str, name: &str) -> String {
+    let (base, query) = server.split_once('?').unwrap_or((server, ""));
+    format!(
+        "{}/{name}{}",
+        &base[..base.rfind('/').unwrap()],
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        }
+    )
+}
+
 /// A migrated fresh database and the fixture app's settings for it; the
 /// database is dropped with the returned guard.
 pub async fn migrated_app(prefix: &str) -> (Settings, Guard) {
+    let (settings, guard) = fresh_app(prefix).await;
+    migrate::execute(&settings).await.expect("migrate");
+    (settings, guard)
+}
+
+/// A fresh database, not yet migrated, and an app folder holding the fixture
+/// plus the uuidv7() compat file PostgreSQL 15 needs; both go with the guard.
+pub async fn fresh_app(prefix: &str) -> (Settings, Guard) {
     static N: AtomicUsize = AtomicUsize::new(0);
     let server = server_url();
     let name = format!(
@@ -67,16 +89,7 @@ pub async fn migrated_app(prefix: &str) -> (Settings, Guard) {
             .await
             .expect("a fresh database");
     }
-    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
-    let url = format!(
-        "{}/{name}{}",
-        &base[..base.rfind('/').unwrap()],
-        if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        }
-    );
+    let url = database_url(&server, &name);
     let dir = std::env::temp_dir().join(&name);
     let _ = std::fs::remove_dir_all(&dir);
     copy_tree(&fixture(), &dir);
@@ -101,7 +114,6 @@ pub async fn migrated_app(prefix: &str) -> (Settings, Guard) {
         config_path: dir.join("config/tasker/test.toml"),
         template_path: dir.join("workflows"),
     };
-    migrate::execute(&settings).await.expect("migrate");
     (settings, Guard { name, dir })
 }
 
