@@ -110,12 +110,12 @@ fn read_tree(root: &Path, dir: &Path, depth: usize, budget: &mut Budget) -> Resu
     let mut entries = Vec::new();
     for path in paths {
         let rel = relative(root, &path)?;
-        if let Err(e) = AppPath::parse(&rel) {
-            return Err(refused(
+        let app_path = AppPath::parse(&rel).map_err(|e| {
+            refused(
                 &path,
                 &format!("has a name tasker-app cannot use: {}", e.reason),
-            ));
-        }
+            )
+        })?;
         let meta = path
             .symlink_metadata()
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -150,7 +150,11 @@ fn read_tree(root: &Path, dir: &Path, depth: usize, budget: &mut Budget) -> Resu
                     &format!("takes the catalog over {MAX_TOTAL_BYTES} bytes in all"),
                 ));
             }
-            let bytes = read_file(&path)?;
+            // Again without following a link, within the limit: it may have
+            // changed since it was listed.
+            let bytes = crate::app_path::read_confined(root, &app_path, MAX_FILE_BYTES)
+                .map_err(|e| refused(&path, &format!("cannot be read as a plain file ({e})")))?
+                .ok_or_else(|| refused(&path, "is gone since the catalog was listed"))?;
             let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
             entries.push(DirEntry::File(File::new(leak_str(rel), bytes)));
         } else {
@@ -165,25 +169,6 @@ fn read_tree(root: &Path, dir: &Path, depth: usize, budget: &mut Budget) -> Resu
         leak_str(rel),
         Box::leak(entries.into_boxed_slice()),
     ))
-}
-
-/// One regular file, opened without following a link, read within the limit
-/// (it may have grown since it was listed).
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let file = crate::app_path::open_no_follow(path)
-        .map_err(|e| refused(path, &format!("cannot be read as a plain file ({e})")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(refused(
-            path,
-            &format!("is larger than {MAX_FILE_BYTES} bytes"),
-        ));
-    }
-    Ok(bytes)
 }
 
 /// `path` relative to `root`, `/`-separated and UTF-8 (it becomes an app path).

@@ -48,14 +48,14 @@ impl AppLock {
         Ok(AppLock { _folder: folder })
     }
 
-    /// Locks `app_dir` when it exists (a new app has nothing to lock yet: it
-    /// appears whole, by one rename, or not at all).
-    pub fn acquire_if_exists(app_dir: &Path, shell: &Shell) -> Result<Option<AppLock>> {
-        if app_dir.is_dir() {
-            Self::acquire(app_dir, shell).map(Some)
-        } else {
-            Ok(None)
+    /// The lock a run that may write `app_dir` holds: none for a dry run
+    /// (it writes nothing), none for a folder that does not exist yet (a new
+    /// app appears whole, by one rename, or not at all), else the app's lock.
+    pub fn for_writing(app_dir: &Path, dry_run: bool, shell: &Shell) -> Result<Option<AppLock>> {
+        if dry_run || !app_dir.is_dir() {
+            return Ok(None);
         }
+        Self::acquire(app_dir, shell).map(Some)
     }
 }
 

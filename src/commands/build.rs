@@ -108,10 +108,7 @@ impl AppState {
             .as_deref()
             .unwrap_or(crate::wizard::DEFAULT_APP_NAME);
         let app_dir = args.output_dir.join(name);
-        let lock = match args.dry_run {
-            true => None,
-            false => apply::lock::AppLock::acquire_if_exists(&app_dir, shell)?,
-        };
+        let lock = apply::lock::AppLock::for_writing(&app_dir, args.dry_run, shell)?;
         let previous = match app_dir.is_dir() {
             true => Manifest::read(&app_dir)?,
             false => None,

@@ -4,6 +4,7 @@
 (`generate::plan`, exit 3 for what exists) -> dry run | write -> next steps.
 */
 
+use crate::apply::lock::AppLock;
 use crate::cli::{Format, GenerateStepArgs, GenerateWorkflowArgs};
 use crate::error::{CliError, Exit};
 use crate::generate::plan::{self, Change, GeneratePlan};
@@ -40,7 +41,7 @@ pub fn workflow(args: GenerateWorkflowArgs, shell: &Shell) -> Result<()> {
         schema,
     };
     let manifest = app_manifest(&args.app_dir)?;
-    let _lock = lock(&args.app_dir, args.dry_run, shell)?;
+    let _lock = AppLock::for_writing(&args.app_dir, args.dry_run, shell)?;
     let plan = plan::workflow(&args.app_dir, &spec, &manifest.answers.app_name)?;
     finish(plan, args.dry_run, args.format, shell)
 }
@@ -60,16 +61,9 @@ pub fn step(args: GenerateStepArgs, shell: &Shell) -> Result<()> {
         }
     }
     app_manifest(&args.app_dir)?;
-    let _lock = lock(&args.app_dir, args.dry_run, shell)?;
+    let _lock = AppLock::for_writing(&args.app_dir, args.dry_run, shell)?;
     let plan = plan::step(&args.app_dir, &ns, &name, &StepSpec { name: step, after })?;
     finish(plan, args.dry_run, args.format, shell)
-}
-
-fn lock(app: &Path, dry_run: bool, shell: &Shell) -> Result<Option<crate::apply::lock::AppLock>> {
-    match dry_run {
-        true => Ok(None),
-        false => crate::apply::lock::AppLock::acquire(app, shell).map(Some),
-    }
 }
 
 /// The app's manifest, or why this folder is not an app (exit 1).

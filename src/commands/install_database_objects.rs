@@ -31,10 +31,7 @@ pub fn run(args: InstallDbArgs, shell: &Shell) -> Result<()> {
     }
     refuse_unless_app(&args.app_dir)?;
     // The app's lock, as every writer of an app holds it (a dry run takes none).
-    let _lock = match args.dry_run {
-        true => None,
-        false => Some(crate::apply::lock::AppLock::acquire(&args.app_dir, shell)?),
-    };
+    let _lock = crate::apply::lock::AppLock::for_writing(&args.app_dir, args.dry_run, shell)?;
     let embedded = sources::embedded_files()?;
     let copies = plan_copies(&args.app_dir, &embedded)?;
     if args.dry_run {

@@ -24,10 +24,7 @@ use anyhow::Result;
 pub fn run(args: UpdateArgs, shell: &Shell) -> Result<()> {
     // Held from before the manifest is read until the run ends (a dry run
     // writes nothing and takes none).
-    let _lock = match args.dry_run {
-        true => None,
-        false => crate::apply::lock::AppLock::acquire_if_exists(&args.app_dir, shell)?,
-    };
+    let _lock = crate::apply::lock::AppLock::for_writing(&args.app_dir, args.dry_run, shell)?;
     let previous = read_manifest(&args)?;
     previous.refuse_newer(
         plan::TOOL_VERSION,
