@@ -28,6 +28,9 @@
 #   TASKER_PG_TLS_DIR   where the CA and server certificate go (default: as root
 #                       /var/lib/postgresql/tasker-app-tls, otherwise
 #                       ${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/tls)
+#   TASKER_PG_STATS=1   also load pg_stat_statements (shared_preload_libraries;
+#                       restarts the server once when it is not loaded yet), for
+#                       scripts/bench-cost.sh
 # All progress goes to stderr; stdout carries only the URL lines:
 #   DATABASE_URL=postgresql://postgres:...@127.0.0.1:5432/postgres
 #   SSLROOTCERT=/path/ca.crt   (the CA: ...@localhost:5432/postgres?sslmode=verify-full&sslrootcert=/path/ca.crt)
@@ -249,6 +252,30 @@ serve_tls() {
     err "the server does not accept sslmode=verify-full with $dir/ca.crt; see the server log"
 }
 
+# pg_stat_statements must be preloaded: ALTER SYSTEM, then one restart.
+load_stat_statements() {
+    local loaded
+    loaded="$(PGPASSWORD="$PASSWORD" "$BINDIR/psql" -qAt -h 127.0.0.1 -p "$PORT" -U postgres -d postgres </dev/null \
+        -c "SHOW shared_preload_libraries")"
+    case ",${loaded// /}," in
+        *,pg_stat_statements,*) say "pg_stat_statements already loaded"; return ;;
+    esac
+    local list="pg_stat_statements"
+    [ -n "$loaded" ] && list="$loaded,pg_stat_statements"
+    say "loading pg_stat_statements (restarts the server)"
+    PGPASSWORD="$PASSWORD" "$BINDIR/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres >/dev/null </dev/null \
+        -c "ALTER SYSTEM SET shared_preload_libraries = $(sql_literal "$list")" \
+        || err "could not set shared_preload_libraries"
+    if is_root && command -v pg_ctlcluster >/dev/null 2>&1; then
+        pg_ctlcluster "$(basename "$(dirname "$BINDIR")")" "$CLUSTER" restart >&2
+    else
+        local dir="${TASKER_PG_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/tasker-app/postgres}"
+        "$BINDIR/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+            -o "-p $PORT -c listen_addresses=127.0.0.1 -k $dir" restart >&2
+    fi
+    wait_ready 127.0.0.1
+}
+
 main() {
     install_postgres
     install_pgmq
@@ -265,6 +292,7 @@ main() {
     fi
     make_tls_files "$tls_dir"
     serve_tls "$tls_dir"
+    if [ "${TASKER_PG_STATS:-0}" = 1 ]; then load_stat_statements; fi
     local url="postgresql://postgres:${PASSWORD}@127.0.0.1:${PORT}/postgres"
     say "PostgreSQL with pgmq is ready on 127.0.0.1:$PORT (TLS: add ?sslmode=verify-full&sslrootcert=$tls_dir/ca.crt and use host localhost)"
     if [ "$EXPORT" -eq 1 ]; then
