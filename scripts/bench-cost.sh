@@ -36,51 +36,15 @@ PROFILE=debug
 TASKS="${BENCH_TASKS:-100}"
 CONCURRENCY="${BENCH_CONCURRENCY:-5}"
 IDLE="${BENCH_IDLE_SECONDS:-30}"
-TARGET="${TASKER_APP_E2E_TARGET_DIR:-$ROOT/target/apps}"
 WORK="$(mktemp -d)"
 PIDS=()
-ROLES=(tasker_cost_orchestration tasker_cost_worker tasker_cost_bench)
+# shellcheck source=scripts/lib-bench.sh
+. "$ROOT/scripts/lib-bench.sh"
+trap bench_cleanup EXIT
 
-say() { printf 'bench-cost: %s\n' "$*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-eval "$(TASKER_PG_STATS=1 scripts/provision-postgres.sh --export 2>/dev/null)"
-BASE_URL="$TASKER_APP_TEST_DATABASE_URL"
-DB="bench_cost_$$"
-q() { psql "$BASE_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-qdb() { psql "${BASE_URL%/*}/$DB" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    for r in "${ROLES[@]}"; do q -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 # One role per process, so pg_stat_statements (keyed by role) tells them apart.
-# Superusers like the app's own role: the bench is about counts, not grants.
-for r in "${ROLES[@]}"; do
-    q -c "DROP ROLE IF EXISTS $r" -c "CREATE ROLE $r LOGIN SUPERUSER PASSWORD 'cost'"
-done
-HOSTPORT="${BASE_URL#*@}"
-HOSTPORT="${HOSTPORT%%/*}"
-url_as() { printf 'postgresql://%s:cost@%s/%s' "$1" "$HOSTPORT" "$DB"; }
-DATABASE_URL="${BASE_URL%/*}/$DB"
-export DATABASE_URL
-
-cargo build --release --locked -q
-NO_COLOR=1 target/release/tasker-app build costapp -o "$WORK" -t ecommerce \
-    --database-url "$DATABASE_URL" --yes >/dev/null 2>&1
-APP="$WORK/costapp"
-cargo_flags=(--locked -q)
-[ "$PROFILE" = release ] && cargo_flags+=(--release)
-say "compiling the app ($PROFILE)"
-(cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
-    CARGO_TARGET_DIR="$TARGET" cargo build "${cargo_flags[@]}")
-BIN="$TARGET/$PROFILE/costapp"
+bench_database "bench_cost_$$" tasker_cost_orchestration tasker_cost_worker tasker_cost_bench
+bench_app costapp "$PROFILE"
 qdb -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
 API_PORT=$(free_port)
@@ -93,25 +57,10 @@ export TASKER_ORCHESTRATION_URL="http://127.0.0.1:$ORCH_PORT"
     exec "$BIN" orchestration >"$WORK/orchestration.log" 2>&1) & ORCH_PID=$!; PIDS+=("$ORCH_PID")
 (cd "$APP" && DATABASE_URL="$(url_as tasker_cost_worker)" TASKER_INSTANCE_PORT="$WORKER_PORT" \
     exec "$BIN" worker >"$WORK/worker.log" 2>&1) & WORKER_PID=$!; PIDS+=("$WORKER_PID")
-for url in "$TASKER_ORCHESTRATION_URL/health" "http://127.0.0.1:$WORKER_PORT/health" "$API_BASE_URL/products/1"; do
-    for _ in $(seq 1 600); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
-    curl -sf "$url" >/dev/null || { say "not up: $url"; tail -20 "$WORK"/*.log >&2; exit 1; }
-done
+wait_up "$TASKER_ORCHESTRATION_URL/health" "http://127.0.0.1:$WORKER_PORT/health" "$API_BASE_URL/products/1"
 bench() { (cd "$APP" && DATABASE_URL="$(url_as tasker_cost_bench)" "$BIN" bench ecommerce/order_processing "$@"); }
 say "warming up: 10 tasks"
 bench --tasks 10 --concurrency 5 --context '{"cart_id": 1, "customer_email": "warm{i}@example.com"}' >/dev/null
-
-PGDATA_DIR=$(q -c "SHOW data_directory")
-PM_PID=$(head -1 "$PGDATA_DIR/postmaster.pid")
-# CPU ticks of a process: utime + stime (fields 14 and 15 of /proc/PID/stat).
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-pg_ticks() {
-    local total
-    total=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$PM_PID/stat")
-    for c in $(pgrep -P "$PM_PID"); do total=$((total + $(ticks "$c"))); done
-    echo "$total"
-}
-HZ=$(getconf CLK_TCK)
 reset_stats() { qdb -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 
 # Origin of a statement: the role that sent it, then what its text is.
@@ -141,7 +90,9 @@ WITH s AS (
 
 say "idle: ${IDLE} s with no task"
 reset_stats
+o0=$(ticks "$ORCH_PID"); w0=$(ticks "$WORKER_PID"); p0=$(pg_ticks)
 sleep "$IDLE"
+o1=$(ticks "$ORCH_PID"); w1=$(ticks "$WORKER_PID"); p1=$(pg_ticks)
 echo "== idle, ${IDLE} s, no task: statements per second"
 qdb -F $'\t' -c "$ORIGIN_SQL
 SELECT process, kind, round(sum(calls) / $IDLE.0, 2) FROM s GROUP BY 1, 2 ORDER BY 3 DESC" |
@@ -151,6 +102,8 @@ qdb -F $'\t' -c "$ORIGIN_SQL
 SELECT round(calls * 60.0 / $IDLE, 1), process, left(regexp_replace(query, '\\s+', ' ', 'g'), 110)
 FROM s ORDER BY calls DESC LIMIT 10" |
     awk -F'\t' '{ printf "    %6s  %-14.14s %s\n", $1, $2, $3 }'
+echo "  CPU while idle (% of one core): orchestration $(cpu_per $(((o1 - o0) * 100)) "$IDLE")," \
+    "worker $(cpu_per $(((w1 - w0) * 100)) "$IDLE"), PostgreSQL $(cpu_per $(((p1 - p0) * 100)) "$IDLE")"
 
 steps_before=$(qdb -c "SELECT count(*) FROM tasker.workflow_steps")
 reset_stats
@@ -181,8 +134,7 @@ SELECT round(calls / $TASKS.0, 1), process, left(regexp_replace(query, '\\s+', '
 FROM s ORDER BY calls DESC LIMIT ${BENCH_TOP:-15}" |
     awk -F'\t' '{ printf "    %6s  %-14.14s %s\n", $1, $2, $3 }'
 
-cpu() { awk -v t="$1" -v hz="$HZ" -v n="$TASKS" 'BEGIN { printf "%.4f", t / hz / n }'; }
-o=$(cpu $((o1 - o0))); w=$(cpu $((w1 - w0))); p=$(cpu $((p1 - p0)))
+o=$(cpu_per $((o1 - o0)) "$TASKS"); w=$(cpu_per $((w1 - w0)) "$TASKS"); p=$(cpu_per $((p1 - p0)) "$TASKS")
 total=$(awk -v a="$o" -v b="$w" -v c="$p" 'BEGIN { printf "%.4f", a + b + c }')
 cores=$(nproc)
 echo "== CPU-seconds per task ($PROFILE build)"

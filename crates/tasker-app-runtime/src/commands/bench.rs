@@ -48,7 +48,9 @@ pub struct BenchArgs {
     /// Output format: text or json.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
-    /// The orchestration API (default: from the engine config, else http://127.0.0.1:8080).
+    /// The orchestration API (default: from the engine config, else
+    /// http://127.0.0.1:8080). Several, comma-separated, for replicas: the
+    /// tasks are created round-robin across them.
     #[arg(long, env = "TASKER_ORCHESTRATION_URL")]
     pub orchestration_url: Option<String>,
 }
@@ -73,6 +75,11 @@ struct Report {
     /// Step results per worker (`worker_uuid` of the engine's result audit):
     /// how the steps spread across `APP worker` processes.
     steps_by_worker: BTreeMap<String, i64>,
+    /// Task transitions per orchestration process (`processor_uuid` of the
+    /// engine's task transitions): how the work spread across replicas.
+    transitions_by_orchestration: BTreeMap<String, i64>,
+    /// Work done more than once (all 0 when the engine's claims held).
+    twice: Twice,
     /// Messages waiting per engine queue while the bench ran (queues that
     /// never held one are left out).
     backlog: BTreeMap<String, Backlog>,
@@ -96,6 +103,16 @@ struct Stages {
     waiting_for_worker_ms: Option<f64>,
     in_worker_ms: Option<f64>,
     result_to_orchestration_ms: Option<f64>,
+}
+
+/// Counts of the bench's steps and tasks handled more than once, from the
+/// engine's own records: a step with two results in the result audit (two
+/// workers ran it), a step or a task that reached `complete` twice.
+#[derive(Debug, Default, serde::Serialize, sqlx::FromRow)]
+struct Twice {
+    steps_with_several_results: i64,
+    steps_completed_twice: i64,
+    tasks_completed_twice: i64,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -154,22 +171,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     let (namespace, name) = (namespace.as_str(), name.as_str());
 
     let pool = crate::db::pool(settings.require_database_url()?, 2).await?;
-    let base_url = orchestration_url(settings, args.orchestration_url.as_deref());
-    let client = Arc::new(
-        OrchestrationApiClient::new(OrchestrationApiConfig {
-            base_url: base_url.clone(),
-            timeout_ms: 30_000,
-            // No blind resend: a resent create that had succeeded is a 409.
-            max_retries: 0,
-            auth: None,
-        })
-        .map_err(|e| {
-            super::usage(anyhow!(
-                "bad orchestration URL {}: {e}",
-                crate::shown::url(&base_url)
-            ))
-        })?,
-    );
+    let clients = Arc::new(clients(settings, args.orchestration_url.as_deref())?);
 
     let bench_id = format!("bench-{}", uuid::Uuid::now_v7());
     // One permit per unfinished task: taken before a create, given back by the
@@ -185,7 +187,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         let created = created.clone();
         let refused = refused.clone();
         let slots = slots.clone();
-        let client = client.clone();
+        let clients = clients.clone();
         let workflow_version = workflow.template.version.clone();
         let (namespace, name) = (namespace.to_string(), name.to_string());
         let (source, reason) = (
@@ -210,7 +212,7 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
                 let Ok(permit) = slots.clone().acquire_owned().await else {
                     break;
                 };
-                match client.create_task(request).await {
+                match clients[i % clients.len()].create_task(request).await {
                     Ok(_) => {
                         permit.forget();
                         created.fetch_add(1, Ordering::SeqCst);
@@ -318,6 +320,21 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
     .into_iter()
     .map(|(worker, steps)| (worker.unwrap_or_else(|| "unknown".to_string()), steps))
     .collect();
+    let transitions_by_orchestration: BTreeMap<String, i64> =
+        sqlx::query_as::<_, (Option<String>, i64)>(
+            "SELECT tt.processor_uuid::text, count(*) \
+             FROM tasker.task_transitions tt \
+             JOIN tasker.tasks t ON t.task_uuid = tt.task_uuid \
+             WHERE t.initiator = $1 GROUP BY 1",
+        )
+        .bind(&bench_id)
+        .fetch_all(&pool)
+        .await
+        .context("could not read the engine's task transitions")?
+        .into_iter()
+        .map(|(processor, n)| (processor.unwrap_or_else(|| "none".to_string()), n))
+        .collect();
+    let twice = twice(&pool, &bench_id).await?;
     let stages = stages(&pool, &bench_id).await?;
     let span = first_created.map_or(0.0, |first| last_end - first);
     let report = Report {
@@ -341,6 +358,8 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         },
         failures,
         steps_by_worker,
+        transitions_by_orchestration,
+        twice,
         backlog: backlog.into_iter().filter(|(_, b)| b.max > 0).collect(),
         stages,
         pruned_meanwhile,
@@ -424,6 +443,67 @@ fn remember(seen: &mut BTreeMap<uuid::Uuid, BenchRow>, polled: Vec<BenchRow>) ->
     seen.values().cloned().collect()
 }
 
+/// One API client per orchestration URL (comma-separated: replicas).
+fn clients(settings: &Settings, flag: Option<&str>) -> Result<Vec<OrchestrationApiClient>> {
+    let urls: Vec<Option<&str>> = match flag {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(Some)
+            .collect(),
+        None => vec![None],
+    };
+    if urls.is_empty() {
+        return Err(super::usage(anyhow!(
+            "--orchestration-url is empty; give one URL, or several separated by commas"
+        )));
+    }
+    urls.into_iter()
+        .map(|url| {
+            let base_url = orchestration_url(settings, url);
+            OrchestrationApiClient::new(OrchestrationApiConfig {
+                base_url: base_url.clone(),
+                timeout_ms: 30_000,
+                // No blind resend: a resent create that had succeeded is a 409.
+                max_retries: 0,
+                auth: None,
+            })
+            .map_err(|e| {
+                super::usage(anyhow!(
+                    "bad orchestration URL {}: {e}",
+                    crate::shown::url(&base_url)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Work of the bench done more than once (see [`Twice`]).
+async fn twice(pool: &sqlx::PgPool, bench_id: &str) -> Result<Twice> {
+    sqlx::query_as(
+        "WITH bench_steps AS (
+           SELECT ws.workflow_step_uuid FROM tasker.workflow_steps ws
+             JOIN tasker.tasks t ON t.task_uuid = ws.task_uuid WHERE t.initiator = $1)
+         SELECT
+           (SELECT count(*) FROM (SELECT a.workflow_step_uuid FROM tasker.workflow_step_result_audit a
+              JOIN bench_steps USING (workflow_step_uuid) GROUP BY 1 HAVING count(*) > 1) x)
+             AS steps_with_several_results,
+           (SELECT count(*) FROM (SELECT st.workflow_step_uuid FROM tasker.workflow_step_transitions st
+              JOIN bench_steps USING (workflow_step_uuid)
+             WHERE st.to_state = 'complete' GROUP BY 1 HAVING count(*) > 1) x)
+             AS steps_completed_twice,
+           (SELECT count(*) FROM (SELECT tt.task_uuid FROM tasker.task_transitions tt
+              JOIN tasker.tasks t ON t.task_uuid = tt.task_uuid
+             WHERE t.initiator = $1 AND tt.to_state = 'complete' GROUP BY 1 HAVING count(*) > 1) x)
+             AS tasks_completed_twice",
+    )
+    .bind(bench_id)
+    .fetch_one(pool)
+    .await
+    .context("could not read the engine's records of the bench's steps")
+}
+
 /// Where the bench's steps spent their time (see [`Stages`]).
 async fn stages(pool: &sqlx::PgPool, bench_id: &str) -> Result<Stages> {
     sqlx::query_as(
@@ -502,6 +582,25 @@ fn print_text(r: &Report) {
         } else {
             workers.join(", ")
         }
+    );
+    let orchestrations: Vec<String> = r
+        .transitions_by_orchestration
+        .iter()
+        .map(|(processor, n)| format!("{n} by {processor}"))
+        .collect();
+    println!(
+        "task transitions by orchestration: {}",
+        if orchestrations.is_empty() {
+            "none recorded".to_string()
+        } else {
+            orchestrations.join(", ")
+        }
+    );
+    println!(
+        "done twice: {} steps with several results, {} steps and {} tasks completed twice",
+        r.twice.steps_with_several_results,
+        r.twice.steps_completed_twice,
+        r.twice.tasks_completed_twice
     );
     let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0} ms"));
     println!(
