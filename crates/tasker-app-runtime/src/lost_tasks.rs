@@ -39,8 +39,10 @@ use anyhow::{Context, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// How often orchestration looks for lost tasks.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How often orchestration looks for lost tasks: a lost task moves on
+/// between [`LOST_AFTER`] and that plus this; an idle app sends one
+/// statement per sweep (scripts/bench-cost.sh).
+pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// How long a task may stay in one of orchestration's own states. A command
 /// takes milliseconds; a task's state is written when its command runs, not
 /// while the command waits in the queue.
@@ -84,12 +86,13 @@ pub async fn run(db: PgPool) {
     }
 }
 
-/// One sweep, in one transaction: the tasks moved on.
+/// One sweep, one statement (so one transaction, and nothing else sent to
+/// the database while nothing is lost): the tasks moved on.
 pub async fn sweep(db: &PgPool, lost_after: Duration) -> Result<Vec<LostTask>> {
-    let mut tx = db.begin().await?;
     // The engine stores UTC without a zone (see lost_steps.rs).
-    let lost = sqlx::query_as::<_, LostTask>(
-        "WITH lost AS (
+    sqlx::query_as::<_, LostTask>(
+        "WITH stuck AS (
+           -- In one of orchestration's own states for too long.
            SELECT tt.task_uuid, tt.to_state::text AS lost_in,
                   EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tt.created_at))::float8 AS seconds
              FROM tasker.task_transitions tt
@@ -98,19 +101,42 @@ pub async fn sweep(db: &PgPool, lost_after: Duration) -> Result<Vec<LostTask>> {
               AND tt.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
             ORDER BY tt.created_at
             LIMIT $2
-              FOR UPDATE SKIP LOCKED),
-         target AS (
-           SELECT lost.*,
+              FOR UPDATE OF tt SKIP LOCKED),
+         quiet AS (
+           -- In steps_in_process with no step touched for too long.
+           SELECT tt.task_uuid, tt.to_state::text AS lost_in,
+                  EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tt.created_at))::float8 AS seconds
+             FROM tasker.task_transitions tt
+            WHERE tt.most_recent
+              AND tt.to_state = 'steps_in_process'
+              AND tt.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
+              AND NOT EXISTS (
+                    SELECT 1 FROM tasker.workflow_steps ws
+                      JOIN tasker.workflow_step_transitions st USING (workflow_step_uuid)
+                     WHERE ws.task_uuid = tt.task_uuid
+                       AND st.created_at >= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1))
+            ORDER BY tt.created_at
+            LIMIT $2
+              FOR UPDATE OF tt SKIP LOCKED),
+         moves AS (
+           SELECT stuck.task_uuid, stuck.lost_in, stuck.seconds,
                   CASE ctx.execution_status
                        WHEN 'processing' THEN 'steps_in_process'
                        WHEN 'all_complete' THEN 'pending'
                        WHEN 'blocked_by_failures' THEN 'blocked_by_failures'
                        ELSE 'waiting_for_dependencies'
                   END AS moved_to
-             FROM lost
-             CROSS JOIN LATERAL tasker.get_task_execution_context(lost.task_uuid) ctx)
+             FROM stuck
+             CROSS JOIN LATERAL tasker.get_task_execution_context(stuck.task_uuid) ctx
+           UNION ALL
+           -- Only with ready steps and none in flight: nobody enqueued them.
+           SELECT quiet.task_uuid, quiet.lost_in, quiet.seconds, 'waiting_for_dependencies'
+             FROM quiet
+             CROSS JOIN LATERAL tasker.get_task_execution_context(quiet.task_uuid) ctx
+            WHERE ctx.execution_status = 'has_ready_steps'
+              AND ctx.in_progress_steps = 0)
          SELECT task_uuid, lost_in, moved_to, seconds
-           FROM target
+           FROM moves
           WHERE tasker.transition_task_state_atomic(
                   task_uuid, lost_in, moved_to, NULL,
                   jsonb_build_object('recovered_by', 'tasker-app lost-task sweep',
@@ -118,45 +144,7 @@ pub async fn sweep(db: &PgPool, lost_after: Duration) -> Result<Vec<LostTask>> {
     )
     .bind(lost_after.as_secs_f64())
     .bind(BATCH)
-    .fetch_all(&mut *tx)
+    .fetch_all(db)
     .await
-    .context("could not look for lost tasks in tasker.task_transitions")?;
-    let mut lost = lost;
-    lost.extend(
-        sqlx::query_as::<_, LostTask>(
-            "WITH lost AS (
-               SELECT tt.task_uuid, tt.to_state::text AS lost_in,
-                      EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - tt.created_at))::float8 AS seconds
-                 FROM tasker.task_transitions tt
-                WHERE tt.most_recent
-                  AND tt.to_state = 'steps_in_process'
-                  AND tt.created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)
-                  AND NOT EXISTS (
-                        SELECT 1 FROM tasker.workflow_steps ws
-                          JOIN tasker.workflow_step_transitions st USING (workflow_step_uuid)
-                         WHERE ws.task_uuid = tt.task_uuid
-                           AND st.created_at >= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1))
-                ORDER BY tt.created_at
-                LIMIT $2
-                  FOR UPDATE OF tt SKIP LOCKED)
-             SELECT lost.task_uuid, lost.lost_in, 'waiting_for_dependencies'::text AS moved_to, lost.seconds
-               FROM lost
-               CROSS JOIN LATERAL tasker.get_task_execution_context(lost.task_uuid) ctx
-              WHERE ctx.execution_status = 'has_ready_steps'
-                AND ctx.in_progress_steps = 0
-                AND tasker.transition_task_state_atomic(
-                      lost.task_uuid, lost.lost_in, 'waiting_for_dependencies', NULL,
-                      jsonb_build_object('recovered_by', 'tasker-app lost-task sweep',
-                                         'lost_in', lost.lost_in, 'seconds', round(lost.seconds)))",
-        )
-        .bind(lost_after.as_secs_f64())
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await
-        .context("could not look for tasks with ready steps nobody enqueued")?,
-    );
-    tx.commit()
-        .await
-        .context("could not commit the lost-task sweep")?;
-    Ok(lost)
+    .context("could not look for lost tasks in tasker.task_transitions")
 }
