@@ -58,6 +58,32 @@ bench_app() {
         ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$target" cargo build "${flags[@]}")
     # shellcheck disable=SC2034 # used by the scripts that source this
     BIN="$target/$profile/$name"
+    bench_config "$APP/config/tasker/development.toml"
+}
+
+# bench_config FILE: applies BENCH_CONFIG, "section key value" entries separated
+# by ';', to the engine config of the bench's app (levers measured by command):
+#   BENCH_CONFIG='orchestration.event_systems.task_readiness deployment_mode "PollingOnly"'
+bench_config() {
+    [ -n "${BENCH_CONFIG:-}" ] || return 0
+    python3 - "$1" "$BENCH_CONFIG" <<'PY'
+import re, sys
+path, spec = sys.argv[1], sys.argv[2]
+lines = open(path).read().split("\n")
+for entry in filter(None, (e.strip() for e in spec.split(";"))):
+    section, key, value = entry.split(None, 2)
+    start = next((i for i, l in enumerate(lines) if l.strip() == f"[{section}]"), None)
+    if start is None:
+        sys.exit(f"BENCH_CONFIG: no [{section}] in {path}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    at = next((i for i in range(start + 1, end) if re.match(rf"{re.escape(key)}\s*=", lines[i])), None)
+    if at is None:
+        lines.insert(end, f"{key} = {value}")
+    else:
+        lines[at] = f"{key} = {value}"
+    print(f"config: [{section}] {key} = {value}", file=sys.stderr)
+open(path, "w").write("\n".join(lines))
+PY
 }
 
 # wait_up URL...: each answers, or the logs are shown and the script ends.
