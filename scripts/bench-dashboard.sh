@@ -40,7 +40,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 say() { echo "info: $*" >&2; }
 app_cargo() {
     (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} \
-        ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$TARGET" cargo "$@")
+        ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$TARGET" CARGO_BUILD_BUILD_DIR="$TARGET" cargo "$@")
 }
 
 eval "$(scripts/provision-postgres.sh --export)"
@@ -205,7 +205,7 @@ if [ "$COMPILE" = 1 ]; then
         touch "$RT/lib.rs"
         local t0; t0=$(date +%s.%N)
         (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} \
-            ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$TARGET" CARGO_INCREMENTAL=0 \
+            ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$TARGET" CARGO_BUILD_BUILD_DIR="$TARGET" CARGO_INCREMENTAL=0 \
             cargo build --locked -q)
         awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
     }

@@ -303,6 +303,7 @@ mod tests {
             app_name: "shop".into(),
             api_base_url: crate::plan::DEFAULT_API_BASE_URL.into(),
             observability: false,
+            no_shared_build: false,
         }
     }
 }

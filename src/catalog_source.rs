@@ -97,6 +97,7 @@ fn load_folder(dir: &Path) -> Result<Catalog> {
         app_name: "catalog-check".to_string(),
         api_base_url: crate::plan::DEFAULT_API_BASE_URL.to_string(),
         observability: true,
+        no_shared_build: false,
     };
     let sets = catalog
         .workflows

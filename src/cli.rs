@@ -295,6 +295,11 @@ pub struct BuildArgs {
     #[arg(long)]
     pub observability: bool,
 
+    /// Compile the app's dependencies in its own target/, not in the build folder
+    /// every app on this machine shares (CARGO_HOME/tasker-app/build/)
+    #[arg(long)]
+    pub no_shared_build: bool,
+
     /// Use the template catalog in DIR (laid out like `tasker-app catalog export`)
     /// [default: the one the app was generated from, else the built-in one]
     #[arg(long, env = "TASKER_APP_CATALOG", value_name = "DIR", value_parser = Utf8Path)]

@@ -35,6 +35,11 @@ pub struct Answers {
     pub app_name: String,
     pub api_base_url: String,
     pub observability: bool,
+    /// `build --no-shared-build`: the app compiles its dependencies in its own
+    /// target/ instead of the build folder shared by every app (recorded only
+    /// when set, so manifests of shared apps are unchanged).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_shared_build: bool,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -200,6 +205,7 @@ mod tests {
                 app_name: "shop".into(),
                 api_base_url: "http://127.0.0.1:3001".into(),
                 observability: false,
+                no_shared_build: false,
             },
             files: [
                 ("z.rs".to_string(), sha256_hex(b"1")),

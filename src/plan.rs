@@ -78,6 +78,7 @@ pub fn tera_context(answers: &Answers, all: &[&str], workflows: &[&Workflow]) ->
     ctx.insert("tasker_version", TASKER_VERSION);
     ctx.insert("api_base_url", &answers.api_base_url);
     ctx.insert("observability", &answers.observability);
+    ctx.insert("shared_build", &!answers.no_shared_build);
     let names: Vec<&str> = workflows.iter().map(|w| w.name.as_str()).collect();
     ctx.insert("templates", &names);
     for known in ["ecommerce", "inventory", "customer-onboarding"]
@@ -346,6 +347,7 @@ mod tests {
             app_name: "shop".into(),
             api_base_url: DEFAULT_API_BASE_URL.into(),
             observability: false,
+            no_shared_build: false,
         }
     }
 
@@ -619,6 +621,35 @@ mod tests {
                 paths.contains(&expected),
                 "{expected} missing from {paths:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_build_folder_is_shared_unless_the_app_opts_out() {
+        let catalog = crate::catalog::load().unwrap();
+        let all: Vec<&Workflow> = catalog.workflows.iter().collect();
+        let config = |answers: &Answers| {
+            let files = render_app(&catalog, answers, &all).unwrap();
+            let file = files.into_iter().find(|f| f.path == ".cargo/config.toml");
+            String::from_utf8(file.expect("rendered").contents).unwrap()
+        };
+        let shared = config(&answers());
+        let own = config(&Answers {
+            no_shared_build: true,
+            ..answers()
+        });
+        let dir = format!(
+            "build-dir = \"{{cargo-cache-home}}/tasker-app/build/engine-{TASKER_VERSION}\""
+        );
+        assert!(shared.contains(&dir), "{shared}");
+        assert!(!own.contains("build-dir"), "{own}");
+        // Either way the vendored crates learn which app builds them.
+        for text in [&shared, &own] {
+            assert!(
+                text.contains("TASKER_APP_DIR = { value = \".\", relative = true, force = true }")
+            );
+            assert!(text.ends_with("}\n") || text.ends_with("\"\n"), "{text}");
+            toml::from_str::<toml::Table>(text).expect("valid TOML");
         }
     }
 }

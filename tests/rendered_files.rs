@@ -26,6 +26,7 @@ fn snapshot_subset(label: &str, templates: &[&str], observability: bool) {
         app_name: "shop".into(),
         api_base_url: tasker_app::plan::DEFAULT_API_BASE_URL.into(),
         observability,
+        no_shared_build: false,
     };
     let files = tasker_app::plan::render_app(&catalog, &answers, &workflows).expect("renders");
     for path in KEY_FILES {

@@ -239,6 +239,9 @@ pub fn check_options(
     };
     let observability =
         args.observability || previous.as_ref().is_some_and(|m| m.answers.observability);
+    // Like observability, sticky: a re-run without the flag keeps the choice.
+    let no_shared_build =
+        args.no_shared_build || previous.as_ref().is_some_and(|m| m.answers.no_shared_build);
     let database_url = database_url_to_prepare(args.database_url.as_deref(), args.skip_db)?;
     Ok(BuildOptions {
         app_dir,
@@ -246,6 +249,7 @@ pub fn check_options(
             app_name,
             api_base_url,
             observability,
+            no_shared_build,
         },
         templates,
         previous,

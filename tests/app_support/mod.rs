@@ -108,12 +108,11 @@ pub fn app_binary(app_name: &str) -> PathBuf {
     target_dir().join("debug").join(app_name)
 }
 
-/// `cargo <args>` in the app, output shown live (CI logs), must succeed.
-pub fn cargo(app: &Path, args: &[&str], database_url: &str) {
-    // A clean environment: `cargo test` exports CARGO_*, LD_LIBRARY_PATH and
-    // more, which some build scripts watch; inheriting them would rebuild the
-    // engine's dependencies in the shared target folder on every switch
-    // between this test and a shell (scripts/bench-app.sh does the same).
+/// `cargo` in the app with a clean environment: `cargo test` exports CARGO_*,
+/// LD_LIBRARY_PATH and more, which some build scripts watch; inheriting them
+/// would rebuild the engine's dependencies in the shared target folder on
+/// every switch between a test and a shell (scripts/bench-app.sh does the same).
+pub fn clean_cargo(app: &Path) -> Command {
     let mut cmd = Command::new("cargo");
     cmd.env_clear();
     for keep in [
@@ -128,10 +127,20 @@ pub fn cargo(app: &Path, args: &[&str], database_url: &str) {
             cmd.env(keep, v);
         }
     }
-    let status = cmd
+    cmd.current_dir(app);
+    cmd
+}
+
+/// `cargo <args>` in the app, output shown live (CI logs), must succeed.
+/// Everything goes to the shared test target folder: the app's
+/// `.cargo/config.toml` would put the compiled dependencies in the build
+/// folder every app of the user shares (in the Cargo home); tests never
+/// write there, and CARGO_TARGET_DIR alone does not move a configured build-dir.
+pub fn cargo(app: &Path, args: &[&str], database_url: &str) {
+    let status = clean_cargo(app)
         .args(args)
-        .current_dir(app)
         .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_BUILD_BUILD_DIR", target_dir())
         .env("DATABASE_URL", database_url)
         .status()
         .expect("run cargo");

@@ -28,6 +28,15 @@ Order of a run (one transaction where the driver allows it):
    fingerprint is recorded with [`sql::RECORD_OBJECT`].
 */
 
+// Read only so that cargo tracks it (rustc records it in the crate's dep-info).
+// A generated app's `.cargo/config.toml` sets TASKER_APP_DIR to the app's
+// folder; apps share one build folder, where every app's copy of this crate
+// has the same name, version and relative path, hence the same compiled unit.
+// When the last build there was another app's, cargo now rebuilds this crate
+// and everything above it (the runtime, the app) from this app's sources,
+// instead of trusting file times and handing it the other app's code.
+const _: Option<&str> = option_env!("TASKER_APP_DIR");
+
 pub mod decide;
 pub mod files;
 pub mod layout;
