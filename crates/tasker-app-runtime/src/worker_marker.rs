@@ -104,7 +104,9 @@ pub async fn hold(
         loop {
             tokio::time::sleep(CHECK_EVERY).await;
             let alive = match conn.as_mut() {
-                Some(c) => sqlx::query("SELECT 1").execute(&mut *c).await.is_ok(),
+                // A protocol-level ping (Sync, ReadyForQuery): no statement
+                // to parse, plan or count, so an idle worker sends none.
+                Some(c) => sqlx::Connection::ping(c).await.is_ok(),
                 None => false,
             };
             if alive {
