@@ -56,14 +56,14 @@ NO_COLOR=1 "$TASKER_APP" build benchapp -o "$WORK" --database-url "$DATABASE_URL
 t_build=$(now)
 # A clean environment, as tests/e2e_app.rs uses, so both share the warm target folder.
 (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
-    CARGO_TARGET_DIR="$TARGET" cargo build --locked -q)
+    CARGO_TARGET_DIR="$TARGET" CARGO_BUILD_BUILD_DIR="$TARGET" cargo build --locked -q)
 t_compile=$(now)
 EDITS=()
 for i in 1 2 3; do
     echo "// edit $i" >> "$APP/src/handlers/ecommerce/create_order.rs"
     e0=$(now)
     (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
-        CARGO_TARGET_DIR="$TARGET" cargo build --locked -q)
+        CARGO_TARGET_DIR="$TARGET" CARGO_BUILD_BUILD_DIR="$TARGET" cargo build --locked -q)
     EDITS+=("$(elapsed "$e0" "$(now)")")
 done
 BIN="$TARGET/debug/benchapp"

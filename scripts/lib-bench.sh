@@ -43,7 +43,8 @@ bench_cleanup() {
 }
 
 # bench_app NAME PROFILE: the ecommerce app, built with the database, compiled
-# (debug or release) into the shared target folder of the tests.
+# (debug or release) into the target folder the tests share (CARGO_BUILD_BUILD_DIR
+# too: never into the build folder apps share in the Cargo home).
 bench_app() {
     local name="$1" profile="$2"
     local target="${TASKER_APP_E2E_TARGET_DIR:-$ROOT/target/apps}"
@@ -55,7 +56,7 @@ bench_app() {
     [ "$profile" = release ] && flags+=(--release)
     say "compiling the app ($profile)"
     (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} \
-        ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$target" cargo build "${flags[@]}")
+        ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$target" CARGO_BUILD_BUILD_DIR="$target" cargo build "${flags[@]}")
     # shellcheck disable=SC2034 # used by the scripts that source this
     BIN="$target/$profile/$name"
     bench_config "$APP/config/tasker/development.toml"
