@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'tasker-app' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--skip-db', '--skip-db', [CompletionResultType]::ParameterName, 'Write files only; touch no database')
             [CompletionResult]::new('--observability', '--observability', [CompletionResultType]::ParameterName, 'Add tracing/metrics wiring and the compose services for it')
+            [CompletionResult]::new('--no-shared-build', '--no-shared-build', [CompletionResultType]::ParameterName, 'Compile the app''s dependencies in its own target/, not in the build folder every app on this machine shares (CARGO_HOME/tasker-app/build/)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (files, database steps); write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Never prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Never prompt')

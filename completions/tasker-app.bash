@@ -136,7 +136,7 @@ _tasker__app() {
             return 0
             ;;
         tasker__subcmd__app__subcmd__build)
-            opts="-t -o -y -h -V --template --output-dir --database-url --skip-db --api-base-url --observability --catalog --dry-run --on-conflict --yes --format --help --version"
+            opts="-t -o -y -h -V --template --output-dir --database-url --skip-db --api-base-url --observability --no-shared-build --catalog --dry-run --on-conflict --yes --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[tasker-app] = {|@words|
             cand --format 'Output format'
             cand --skip-db 'Write files only; touch no database'
             cand --observability 'Add tracing/metrics wiring and the compose services for it'
+            cand --no-shared-build 'Compile the app''s dependencies in its own target/, not in the build folder every app on this machine shares (CARGO_HOME/tasker-app/build/)'
             cand --dry-run 'Print the plan (files, database steps); write nothing'
             cand -y 'Never prompt'
             cand --yes 'Never prompt'

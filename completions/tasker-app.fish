@@ -50,6 +50,7 @@ complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l format -
 json\t''"
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l skip-db -d 'Write files only; touch no database'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l observability -d 'Add tracing/metrics wiring and the compose services for it'
+complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l no-shared-build -d 'Compile the app\'s dependencies in its own target/, not in the build folder every app on this machine shares (CARGO_HOME/tasker-app/build/)'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -l dry-run -d 'Print the plan (files, database steps); write nothing'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s y -l yes -d 'Never prompt'
 complete -c tasker-app -n "__fish_tasker_app_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
