@@ -49,6 +49,7 @@ pub mod outcome;
 mod package;
 pub mod settings;
 pub mod shown;
+pub mod sole_orchestration;
 pub mod step;
 pub mod trace;
 pub mod worker_marker;

@@ -1,6 +1,8 @@
 //! `APP orchestration`: the engine's orchestration core and its REST API
 //! (`/health`, `/metrics`, `/v1/tasks`; 127.0.0.1:8080 unless the config says
-//! otherwise), without a worker. Run one or more `APP worker` beside it.
+//! otherwise), without a worker. Run one or more `APP worker` beside it, and
+//! one orchestration per database (a second one is warned about:
+//! [`crate::sole_orchestration`]).
 //! Beside the engine runs this app's sweep for tasks the engine left behind
 //! ([`crate::lost_tasks`]).
 
@@ -10,11 +12,14 @@ use tasker_orchestration::orchestration::bootstrap::{
 };
 
 use crate::settings::Settings;
+use crate::sole_orchestration::Sole;
 
-/// The running orchestration: the engine's and the lost-task sweep.
+/// The running orchestration: the engine's, the lost-task sweep and the lock
+/// that makes it the database's one orchestration ([`crate::sole_orchestration`]).
 pub struct Orchestration {
     pub handle: OrchestrationSystemHandle,
     sweep: tokio::task::JoinHandle<()>,
+    sole: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Start the orchestration system; it runs until [`stop`] is called.
@@ -22,6 +27,13 @@ pub async fn start(settings: &Settings) -> Result<Orchestration> {
     let url = settings.require_database_url()?;
     settings.require_engine_files()?;
     let sweep_db = crate::db::pool(url, 1).await?;
+    let sole = match crate::sole_orchestration::hold(&sweep_db).await? {
+        Sole::Alone(lock) => Some(lock),
+        Sole::Another => {
+            tracing::warn!("{}", crate::sole_orchestration::ANOTHER);
+            None
+        }
+    };
     tracing::info!(
         environment = %settings.environment,
         config = %settings.config_path.display(),
@@ -51,13 +63,21 @@ pub async fn start(settings: &Settings) -> Result<Orchestration> {
     Ok(Orchestration {
         handle,
         sweep: tokio::spawn(crate::lost_tasks::run(sweep_db)),
+        sole,
     })
 }
 
 /// Stop the orchestration system, logging (not failing on) an unclean stop.
 pub async fn stop(orchestration: Orchestration) {
-    let Orchestration { mut handle, sweep } = orchestration;
+    let Orchestration {
+        mut handle,
+        sweep,
+        sole,
+    } = orchestration;
     sweep.abort();
+    if let Some(lock) = sole {
+        lock.abort();
+    }
     if let Err(e) = handle.stop().await {
         tracing::warn!("orchestration did not stop cleanly: {e}");
     }
