@@ -84,16 +84,39 @@ impl<'a> StepInput<'a> {
 
     /// The result of an earlier step of this task (direct or transitive
     /// dependency), decoded into `T`.
+    ///
+    /// A direct dependency of the step in the task template whose result the
+    /// engine did not hand over is a retryable failure: the template is
+    /// right, the result was not there when the step was claimed (seen once
+    /// around a PostgreSQL restart, tests/drills.rs drill 4), and the next
+    /// attempt reads the results again. Any other name is a mistake in the
+    /// handler or the template: permanent.
     pub fn dependency<T: DeserializeOwned>(&self, step_name: &str) -> Result<T, StepError> {
+        let this = &self.step.workflow_step.name;
         let result = self.step.dependency_results.get(step_name).ok_or_else(|| {
-            StepError::permanent(
-                "MISSING_DEPENDENCY_RESULT",
-                format!(
-                    "step `{}` needs the result of `{step_name}`, which is not among its \
-                     dependencies in the task template",
-                    self.step.workflow_step.name
-                ),
-            )
+            if self
+                .step
+                .step_definition
+                .dependencies
+                .iter()
+                .any(|d| d == step_name)
+            {
+                StepError::retryable(
+                    "DEPENDENCY_RESULT_NOT_READY",
+                    format!(
+                        "step `{this}` needs the result of `{step_name}`, its dependency, and \
+                         the engine handed over none; trying again"
+                    ),
+                )
+            } else {
+                StepError::permanent(
+                    "MISSING_DEPENDENCY_RESULT",
+                    format!(
+                        "step `{this}` needs the result of `{step_name}`, which is not among its \
+                         dependencies in the task template"
+                    ),
+                )
+            }
         })?;
         serde_json::from_value(result.result.clone()).map_err(|e| {
             StepError::permanent(
@@ -148,6 +171,55 @@ mod tests {
             "a@.com",
         ] {
             assert!(!plausible_email(bad), "{bad}");
+        }
+    }
+
+    /// A step `check` whose template names `validate` as its dependency,
+    /// handed the dependency results `results`.
+    fn step_with(results: Value) -> TaskSequenceStep {
+        let now = chrono::Utc::now().naive_utc();
+        let id = uuid::Uuid::now_v7();
+        serde_json::from_value(json!({
+            "task": {
+                "task": {
+                    "task_uuid": id, "named_task_uuid": id, "complete": false,
+                    "requested_at": now, "initiator": "test", "source_system": "test",
+                    "reason": "test", "tags": null, "context": {}, "identity_hash": "x",
+                    "priority": 0, "created_at": now, "updated_at": now,
+                    "correlation_id": id, "parent_correlation_id": null,
+                },
+                "task_name": "t", "task_version": "1.0.0", "namespace_name": "n",
+            },
+            "workflow_step": {
+                "workflow_step_uuid": id, "task_uuid": id, "named_step_uuid": id,
+                "name": "check", "template_step_name": "check", "retryable": true,
+                "max_attempts": 3, "in_process": true, "processed": false,
+                "processed_at": null, "attempts": 0, "last_attempted_at": null,
+                "backoff_request_seconds": null, "inputs": null, "results": null,
+                "checkpoint": null, "created_at": now, "updated_at": now,
+            },
+            "dependency_results": results,
+            "step_definition": {
+                "name": "check", "handler": {"callable": "n.check"},
+                "dependencies": ["validate"],
+            },
+        }))
+        .expect("a TaskSequenceStep")
+    }
+
+    #[test]
+    fn a_missing_result_of_a_declared_dependency_is_retried_an_undeclared_one_is_not() {
+        let step = step_with(json!({}));
+        let input = StepInput::new(&step);
+        match input.dependency::<Value>("validate") {
+            Err(StepError::Retryable { code, .. }) => {
+                assert_eq!(code, "DEPENDENCY_RESULT_NOT_READY")
+            }
+            other => panic!("a declared dependency without its result must be retried: {other:?}"),
+        }
+        match input.dependency::<Value>("elsewhere") {
+            Err(StepError::Permanent { code, .. }) => assert_eq!(code, "MISSING_DEPENDENCY_RESULT"),
+            other => panic!("an undeclared dependency is the handler's mistake: {other:?}"),
         }
     }
 
