@@ -307,33 +307,28 @@ pub async fn execute(settings: &Settings, args: BenchArgs) -> Result<()> {
         }
     }
     latencies.sort_by(f64::total_cmp);
-    let steps_by_worker: BTreeMap<String, i64> = sqlx::query_as::<_, (Option<String>, i64)>(
+    let steps_by_worker = counts_by(
+        &pool,
+        &bench_id,
         "SELECT a.worker_uuid::text, count(*) \
          FROM tasker.workflow_step_result_audit a \
          JOIN tasker.tasks t ON t.task_uuid = a.task_uuid \
          WHERE t.initiator = $1 GROUP BY 1",
+        "unknown",
     )
-    .bind(&bench_id)
-    .fetch_all(&pool)
     .await
-    .context("could not read the engine's step result audit")?
-    .into_iter()
-    .map(|(worker, steps)| (worker.unwrap_or_else(|| "unknown".to_string()), steps))
-    .collect();
-    let transitions_by_orchestration: BTreeMap<String, i64> =
-        sqlx::query_as::<_, (Option<String>, i64)>(
-            "SELECT tt.processor_uuid::text, count(*) \
-             FROM tasker.task_transitions tt \
-             JOIN tasker.tasks t ON t.task_uuid = tt.task_uuid \
-             WHERE t.initiator = $1 GROUP BY 1",
-        )
-        .bind(&bench_id)
-        .fetch_all(&pool)
-        .await
-        .context("could not read the engine's task transitions")?
-        .into_iter()
-        .map(|(processor, n)| (processor.unwrap_or_else(|| "none".to_string()), n))
-        .collect();
+    .context("could not read the engine's step result audit")?;
+    let transitions_by_orchestration = counts_by(
+        &pool,
+        &bench_id,
+        "SELECT tt.processor_uuid::text, count(*) \
+         FROM tasker.task_transitions tt \
+         JOIN tasker.tasks t ON t.task_uuid = tt.task_uuid \
+         WHERE t.initiator = $1 GROUP BY 1",
+        "none",
+    )
+    .await
+    .context("could not read the engine's task transitions")?;
     let twice = twice(&pool, &bench_id).await?;
     let stages = stages(&pool, &bench_id).await?;
     let span = first_created.map_or(0.0, |first| last_end - first);
@@ -479,6 +474,23 @@ fn clients(settings: &Settings, flag: Option<&str>) -> Result<Vec<OrchestrationA
         .collect()
 }
 
+/// `sql` (binding the bench id as `$1`) gives (key or NULL, count) rows:
+/// the counts by key, NULL keys under `unknown`.
+async fn counts_by(
+    pool: &sqlx::PgPool,
+    bench_id: &str,
+    sql: &str,
+    unknown: &str,
+) -> sqlx::Result<BTreeMap<String, i64>> {
+    Ok(sqlx::query_as::<_, (Option<String>, i64)>(sql)
+        .bind(bench_id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(key, n)| (key.unwrap_or_else(|| unknown.to_string()), n))
+        .collect())
+}
+
 /// Work of the bench done more than once (see [`Twice`]).
 async fn twice(pool: &sqlx::PgPool, bench_id: &str) -> Result<Twice> {
     sqlx::query_as(
@@ -560,6 +572,18 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
 }
 
+/// `12 on <worker>, 9 on <worker>`, or `none recorded`.
+fn counts_text(counts: &BTreeMap<String, i64>, word: &str) -> String {
+    if counts.is_empty() {
+        return "none recorded".to_string();
+    }
+    counts
+        .iter()
+        .map(|(key, n)| format!("{n} {word} {key}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn print_text(r: &Report) {
     println!(
         "{}: {} tasks, {} in flight at most: {} created ({:.1} s), {} completed",
@@ -570,31 +594,10 @@ fn print_text(r: &Report) {
         r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99, r.latency_ms.min, r.latency_ms.max
     );
     println!("throughput: {:.1} completed tasks/s", r.tasks_per_second);
-    let workers: Vec<String> = r
-        .steps_by_worker
-        .iter()
-        .map(|(worker, steps)| format!("{steps} on {worker}"))
-        .collect();
-    println!(
-        "steps by worker: {}",
-        if workers.is_empty() {
-            "none recorded".to_string()
-        } else {
-            workers.join(", ")
-        }
-    );
-    let orchestrations: Vec<String> = r
-        .transitions_by_orchestration
-        .iter()
-        .map(|(processor, n)| format!("{n} by {processor}"))
-        .collect();
+    println!("steps by worker: {}", counts_text(&r.steps_by_worker, "on"));
     println!(
         "task transitions by orchestration: {}",
-        if orchestrations.is_empty() {
-            "none recorded".to_string()
-        } else {
-            orchestrations.join(", ")
-        }
+        counts_text(&r.transitions_by_orchestration, "by")
     );
     println!(
         "done twice: {} steps with several results, {} steps and {} tasks completed twice",
@@ -637,6 +640,13 @@ fn print_text(r: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_a_list_or_as_none_recorded() {
+        let counts = BTreeMap::from([("a".to_string(), 3), ("b".to_string(), 2)]);
+        assert_eq!(counts_text(&counts, "on"), "3 on a, 2 on b");
+        assert_eq!(counts_text(&BTreeMap::new(), "by"), "none recorded");
+    }
 
     #[test]
     fn percentiles_use_the_nearest_rank() {
