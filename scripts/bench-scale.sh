@@ -38,9 +38,9 @@ bench_database "bench_scale_$$"
 if [ "${BENCH_ASYNC_COMMIT:-0}" = 1 ]; then
     q -c "ALTER DATABASE $DB SET synchronous_commit = off" >/dev/null
 fi
-bench_app scaleapp "$PROFILE"
 # The bench's own app: smaller pools, so that six processes fit the server.
-sed -i "s/^max_connections = .*/max_connections = $POOL/" "$APP/config/tasker/development.toml"
+BENCH_CONFIG="common.database.pool max_connections $POOL${BENCH_CONFIG:+; $BENCH_CONFIG}"
+bench_app scaleapp "$PROFILE"
 
 API_PORT=$(free_port)
 export API_BASE_URL="http://127.0.0.1:$API_PORT"
@@ -73,17 +73,11 @@ for setup in $SETUPS; do
     # Warm: connections open, templates cached.
     (cd "$APP" && "$BIN" bench ecommerce/order_processing --tasks 10 --concurrency 10 \
         --orchestration-url "$url_list" --context '{"cart_id": 1, "customer_email": "warm{i}@example.com"}') >/dev/null
-    o0=0; w0=0
-    for p in "${ORCH[@]}"; do o0=$((o0 + $(ticks "$p"))); done
-    for p in "${WORKERS[@]}"; do w0=$((w0 + $(ticks "$p"))); done
-    p0=$(pg_ticks)
+    o0=$(ticks "${ORCH[@]}"); w0=$(ticks "${WORKERS[@]}"); p0=$(pg_ticks)
     (cd "$APP" && "$BIN" bench ecommerce/order_processing --tasks "$TASKS" --concurrency "$CONCURRENCY" \
         --orchestration-url "$url_list" --format json \
         --context "{\"cart_id\": 1, \"customer_email\": \"s$replicas-$workers-{i}@example.com\"}") >"$WORK/bench-$setup.json"
-    o1=0; w1=0
-    for p in "${ORCH[@]}"; do o1=$((o1 + $(ticks "$p"))); done
-    for p in "${WORKERS[@]}"; do w1=$((w1 + $(ticks "$p"))); done
-    p1=$(pg_ticks)
+    o1=$(ticks "${ORCH[@]}"); w1=$(ticks "${WORKERS[@]}"); p1=$(pg_ticks)
     oc=$(cpu_per $((o1 - o0)) "$TASKS"); wc=$(cpu_per $((w1 - w0)) "$TASKS"); pc=$(cpu_per $((p1 - p0)) "$TASKS")
     python3 - "$WORK/bench-$setup.json" "$setup" "$oc" "$wc" "$pc" "$(nproc)" <<'EOF'
 import json, sys

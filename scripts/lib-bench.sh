@@ -96,16 +96,23 @@ wait_up() {
     done
 }
 
-# CPU ticks of a process: utime + stime (fields 14 and 15 of /proc/PID/stat).
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU ticks of processes, summed: utime + stime (fields 14 and 15 of
+# /proc/PID/stat); a process that is gone counts 0.
+ticks() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
 # Of PostgreSQL: the postmaster with the children it reaped (ended backends),
 # and its live children.
 pg_ticks() {
-    local pm total c
+    local pm reaped
     pm=$(head -1 "$(q -c "SHOW data_directory")/postmaster.pid")
-    total=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pm/stat")
-    for c in $(pgrep -P "$pm"); do total=$((total + $(ticks "$c"))); done
-    echo "$total"
+    reaped=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pm/stat")
+    # shellcheck disable=SC2046 # one PID per word
+    echo $((reaped + $(ticks $(pgrep -P "$pm"))))
 }
 # cpu_per TICKS N: CPU-seconds per item.
 cpu_per() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.4f", t / hz / n }'; }
