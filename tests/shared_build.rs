@@ -18,21 +18,10 @@
 
 mod app_support;
 
-use app_support::{clean_cargo, show, target_dir};
+use app_support::{clean_cargo, generate_offline, show, target_dir};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
-
-fn generate(parent: &Path, templates: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tasker-app"))
-        .args(["build", "shop", "-t", templates, "--skip-db", "--yes", "-o"])
-        .arg(parent)
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "build failed\n{}", show(&out));
-}
 
 /// `cargo build` with the app's own target/ and the shared build folder.
 fn build(app: &Path) {
@@ -81,8 +70,8 @@ fn check(app: &Path) -> String {
 fn two_apps_of_the_same_name_sharing_the_build_folder_each_run_their_own_code() {
     let work = tempfile::TempDir::new().unwrap();
     let (first, second) = (work.path().join("a"), work.path().join("b"));
-    generate(&first, "ecommerce");
-    generate(&second, "ecommerce,inventory");
+    generate_offline("shop", "ecommerce", &first);
+    generate_offline("shop", "ecommerce,inventory", &second);
     let (first, second) = (first.join("shop"), second.join("shop"));
     make_old(&second);
 

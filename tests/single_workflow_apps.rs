@@ -7,26 +7,14 @@
 
 mod app_support;
 
-use app_support::cargo;
-use std::process::Command;
+use app_support::{cargo, generate_offline};
 
 #[test]
 fn each_workflow_alone_builds_and_passes_clippy() {
     for template in ["ecommerce", "inventory", "customer-onboarding"] {
         let work = tempfile::TempDir::new().unwrap();
         let name = format!("solo-{template}");
-        let out = Command::new(env!("CARGO_BIN_EXE_tasker-app"))
-            .args(["build", &name, "-t", template, "--skip-db", "--yes", "-o"])
-            .arg(work.path())
-            .env("NO_COLOR", "1")
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "build -t {template} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        generate_offline(&name, template, work.path());
         let app = work.path().join(&name);
         // No database is needed to compile: the engine's queries are checked
         // offline (SQLX_OFFLINE, in the app's .cargo/config.toml).

@@ -1,5 +1,5 @@
 //! Shared by the tests that build a generated app (e2e_app.rs, drills.rs,
-//! db_protocol.rs, single_workflow_apps.rs, update.rs): one shared target
+//! db_protocol.rs, single_workflow_apps.rs, shared_build.rs, update.rs): one shared target
 //! folder (TASKER_APP_E2E_TARGET_DIR, default target/apps) for every test that
 //! compiles an app, so the engine (about 600 crates) is compiled once; and,
 //! for the tests that run one, generating it, starting its processes under a
@@ -101,6 +101,31 @@ pub fn generate_with(app_name: &str, database_url: &str, parent: &Path, flags: &
         .unwrap();
     assert!(out.status.success(), "build failed\n{}", show(&out));
     out
+}
+
+/// `tasker-app build APP -t TEMPLATES --skip-db --yes -o PARENT`, no
+/// database anywhere, which must succeed.
+pub fn generate_offline(app_name: &str, templates: &str, parent: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tasker-app"))
+        .args([
+            "build",
+            app_name,
+            "-t",
+            templates,
+            "--skip-db",
+            "--yes",
+            "-o",
+        ])
+        .arg(parent)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "build -t {templates} failed\n{}",
+        show(&out)
+    );
 }
 
 /// The app's binary in the shared target folder (after `cargo build`).
